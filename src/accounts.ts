@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import type { Account, AccountCreate, AccountPatch, AccountView } from './schemas/account.js';
+import type { Connector, ConnectorRegistry } from './engine/registry.js';
+import { AppError } from './errors.js';
+import { isLoopbackHost } from './engine/hosts.js';
+
+export interface AccountRulesOptions {
+  allowCustomHosts: boolean;
+  /** Sandbox gateways may point accounts at loopback emulators. */
+  allowLoopback: boolean;
+}
+
+/**
+ * The rules an integrated account must satisfy, checked against its connector's declaration:
+ * known integration, declared credential and context fields, and a base URL only on declared hosts.
+ */
+export class AccountRules {
+  constructor(
+    private readonly connectors: ConnectorRegistry,
+    private readonly options: AccountRulesOptions,
+  ) {}
+
+  newAccount(tenant: string, input: AccountCreate, now = new Date()): Account {
+    const connector = this.connectorOf(input.integration);
+    const account: Account = {
+      id: input.id ?? `acct_${randomBytes(12).toString('base64url')}`,
+      tenant,
+      integration: input.integration,
+      name: input.name ?? `${connector.spec.name} account`,
+      status: 'active',
+      credentials: { ...input.credentials },
+      context: { ...(input.context ?? {}) },
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+    };
+    this.check(connector, account);
+    return account;
+  }
+
+  patched(account: Account, patch: AccountPatch, now = new Date()): Account {
+    const next: Account = {
+      ...account,
+      name: patch.name ?? account.name,
+      status: patch.status ?? account.status,
+      // Credentials are merged field by field so a caller can rotate one key without resending
+      // the other (which it cannot read back anyway). An empty string is rejected by the schema.
+      credentials: { ...account.credentials, ...(patch.credentials ?? {}) },
+      context: { ...account.context, ...(patch.context ?? {}) },
+      updated_at: now.toISOString(),
+    };
+    this.check(this.connectorOf(account.integration), next);
+    return next;
+  }
+
+  private connectorOf(slug: string): Connector {
+    const connector = this.connectors.get(slug);
+    if (!connector) {
+      throw new AppError('invalid_body', `Unknown integration "${slug}". Known: ${this.connectors.slugs.join(', ')}.`, {
+        details: { parameter: 'integration', allowed: this.connectors.slugs },
+      });
+    }
+    return connector;
+  }
+
+  private check(connector: Connector, account: Account): void {
+    const { spec } = connector;
+    const declared = Object.keys(spec.credentials);
+    for (const field of Object.keys(account.credentials)) {
+      if (!declared.includes(field)) {
+        throw new AppError('invalid_body', `Unknown credential "${field}" for ${spec.slug}. Accepted: ${declared.join(', ')}.`, {
+          details: { parameter: `credentials.${field}`, allowed: declared },
+        });
+      }
+    }
+    const present = declared.filter((f) => account.credentials[f] !== undefined);
+    const required = declared.filter((f) => spec.credentials[f]?.required);
+    const missingRequired = required.filter((f) => !present.includes(f));
+    if (missingRequired.length > 0) {
+      throw new AppError('invalid_body', `Missing credential ${missingRequired.join(', ')} for ${spec.slug}.`, {
+        details: { parameter: 'credentials', missing: missingRequired },
+      });
+    }
+    if (present.length === 0) {
+      throw new AppError('invalid_body', `Give at least one credential for ${spec.slug}: ${declared.join(' or ')}.`, {
+        details: { parameter: 'credentials', allowed: declared },
+      });
+    }
+    const contextFields = Object.keys(spec.context ?? {});
+    for (const field of Object.keys(account.context)) {
+      if (!contextFields.includes(field)) {
+        throw new AppError('invalid_body', `Unknown context field "${field}" for ${spec.slug}. Accepted: ${contextFields.join(', ') || 'none'}.`, {
+          details: { parameter: `context.${field}`, allowed: contextFields },
+        });
+      }
+    }
+    for (const [field, value] of Object.entries(account.context)) {
+      if (field === 'base_url' || field.endsWith('_base_url')) this.checkBaseUrl(connector, field, value);
+    }
+  }
+
+  private checkBaseUrl(connector: Connector, field: string, value: string): void {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new AppError('invalid_body', `context.${field} is not a URL: "${value}".`, { details: { parameter: `context.${field}` } });
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new AppError('invalid_body', `context.${field} must be an http(s) URL.`, { details: { parameter: `context.${field}` } });
+    }
+    if (url.username || url.password) {
+      throw new AppError('invalid_body', `context.${field} must not carry credentials; use the credentials fields.`, {
+        details: { parameter: `context.${field}` },
+      });
+    }
+    if (!this.hostAllowed(connector, url.hostname)) {
+      throw new AppError(
+        'host_not_allowed',
+        `Host "${url.hostname}" is not declared by the ${connector.spec.slug} connector (${connector.spec.allowed_hosts.join(', ')}). An operator can allow any host with METERWAY_ALLOW_CUSTOM_HOSTS=true.`,
+        { details: { parameter: `context.${field}`, allowed: connector.spec.allowed_hosts } },
+      );
+    }
+  }
+
+  hostAllowed(connector: Connector, hostname: string): boolean {
+    if (this.options.allowCustomHosts) return true;
+    if (this.options.allowLoopback && isLoopbackHost(hostname)) return true;
+    return connector.spec.allowed_hosts.includes(hostname.toLowerCase());
+  }
+}
+
+/** What the API shows: never a credential, only a hint of its last four characters. */
+export function viewOf(account: Account): AccountView {
+  return {
+    id: account.id,
+    integration: account.integration,
+    name: account.name,
+    status: account.status,
+    credentials: Object.fromEntries(Object.entries(account.credentials).map(([k, v]) => [k, maskSecret(v)])),
+    context: account.context,
+    created_at: account.created_at,
+    updated_at: account.updated_at,
+  };
+}
+
+export function maskSecret(secret: string): string {
+  // Short secrets show nothing: four characters of an eight-character key is half of it.
+  return secret.length >= 16 ? `…${secret.slice(-4)}` : '…';
+}

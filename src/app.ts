@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Redis, Cluster } from 'ioredis';
+import type { Config } from './config.js';
+import type { TokenRegistry } from './auth.js';
+import type { AccountStore } from './store/account-store.js';
+import type { ConnectorRegistry } from './engine/registry.js';
+import type { UsageService } from './engine/usage-service.js';
+import { ErrorEnvelope } from './errors.js';
+import { handleError } from './http/errors.js';
+import { parseQueryString } from './http/query.js';
+import { Metrics } from './http/metrics.js';
+import { authPlugin } from './http/auth-hook.js';
+import { healthRoutes } from './routes/health.js';
+import { accountRoutes } from './routes/accounts.js';
+import { usageRoutes } from './routes/usage.js';
+import { docsRoutes } from './routes/docs.js';
+import { LOG_REDACT_PATHS } from './http/redact.js';
+import { UsageRow } from './schemas/usage.js';
+
+export interface AppDeps {
+  config: Config;
+  tokens: TokenRegistry;
+  accounts: AccountStore;
+  connectors: ConnectorRegistry;
+  usage: UsageService;
+  redis?: Redis | Cluster | undefined;
+  metrics?: Metrics;
+  /** pino options or false; defaults to the configured level. */
+  logger?: boolean | object;
+}
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? { level: deps.config.logLevel, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
+    querystringParser: parseQueryString,
+    // Honour a caller's request id so one id follows a request across services, but only a
+    // well-formed one: it is echoed into headers and logs.
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    ajv: { customOptions: { coerceTypes: 'array', allErrors: true, removeAdditional: false, useDefaults: true } },
+    bodyLimit: 256 * 1024,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const metrics = deps.metrics ?? new Metrics();
+  app.decorate('deps', deps);
+  app.decorate('metrics', metrics);
+  app.addSchema(ErrorEnvelope);
+  app.addSchema(UsageRow);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `No route ${request.method} ${request.url.split('?')[0]}. See /docs for the routes.`,
+      code: 'not_found',
+    });
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = {
+      route: request.routeOptions.url ?? 'unmatched',
+      method: request.method,
+      status: String(reply.statusCode),
+    };
+    metrics.requests.inc(labels);
+    metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'meterway',
+        version: '0.1.0',
+        description:
+          'Self-hostable unified usage-metering API gateway: usage and cost of AI and developer tools in one schema.',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A gateway token' } },
+      },
+      security: [{ bearerAuth: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+
+  await app.register(authPlugin, { tokens: deps.tokens });
+  await app.register(healthRoutes, { deps, metrics });
+  await app.register(docsRoutes);
+  await app.register(accountRoutes, { deps });
+  await app.register(usageRoutes, { deps });
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps;
+    metrics: Metrics;
+  }
+  interface FastifyContextConfig {
+    /** Routes that answer without a gateway token. */
+    public?: boolean;
+  }
+  interface FastifyRequest {
+    tenant: string;
+  }
+}

@@ -1,0 +1,95 @@
+import type { UsageQuery, ReportType } from '../schemas/usage-query.js';
+import { AppError } from '../errors.js';
+import { parseDateParam } from './dates.js';
+
+export type ResponseFormat = NonNullable<UsageQuery['truto_response_format']>;
+
+/** A validated usage request, with defaults applied and dates parsed. */
+export interface UsageRequest {
+  accountId: string;
+  format: ResponseFormat;
+  reportType: ReportType;
+  /** True when the caller named the report type (else it was defaulted). */
+  reportTypeExplicit: boolean;
+  start: Date | undefined;
+  end: Date | undefined;
+  limit: number;
+  cursor: string | undefined;
+  ignoreLimit: boolean;
+  ignoreRemoteData: boolean;
+  excludeFields: string[];
+  keyBy: string | undefined;
+  remoteQuery: Record<string, string | string[]>;
+  filters: {
+    productIds: string[] | undefined;
+    userIds: string[] | undefined;
+    modelIds: string[] | undefined;
+    surfaces: string[] | undefined;
+  };
+  groupBy: string[] | undefined;
+  granularity: UsageQuery['granularity'];
+  sortBy: string | undefined;
+  sortOrder: UsageQuery['sort_order'];
+  includeDeletedUsers: boolean | undefined;
+  date: string | undefined;
+  userId: string | undefined;
+  apiKeyId: string | undefined;
+  page: number | undefined;
+  pageSize: number | undefined;
+  /** The query as given, for the cursor's query hash. */
+  query: UsageQuery;
+}
+
+export const DEFAULT_LIMIT = 100;
+
+export function toUsageRequest(q: UsageQuery): UsageRequest {
+  if (q.next_cursor !== undefined && q.cursor !== undefined && q.next_cursor !== q.cursor) {
+    throw new AppError('invalid_parameter', 'Give next_cursor or its alias cursor, not two different values.', {
+      details: { parameter: 'cursor' },
+    });
+  }
+  const start = q.start_date === undefined ? undefined : parseDateParam('start_date', q.start_date);
+  const end = q.end_date === undefined ? undefined : parseDateParam('end_date', q.end_date);
+  if (start && end && end.getTime() <= start.getTime()) {
+    throw new AppError(
+      'invalid_parameter',
+      `Invalid parameter "end_date": ${q.end_date} is not after start_date ${q.start_date} (start is inclusive, end exclusive).`,
+      { details: { parameter: 'end_date' } },
+    );
+  }
+  if (q.date !== undefined) parseDateParam('date', q.date);
+  const cursor = q.next_cursor || q.cursor || undefined; // an empty cursor means the first page
+  const hasRange = q.start_date !== undefined || q.end_date !== undefined;
+  return {
+    accountId: q.integrated_account_id,
+    format: q.truto_response_format ?? 'unified',
+    reportType: q.report_type ?? (hasRange ? 'usage' : 'activity'),
+    reportTypeExplicit: q.report_type !== undefined,
+    start,
+    end,
+    limit: q.limit ?? DEFAULT_LIMIT,
+    cursor,
+    ignoreLimit: q.truto_ignore_limit ?? false,
+    ignoreRemoteData: q.truto_ignore_remote_data ?? false,
+    excludeFields: q.truto_exclude_fields ?? [],
+    keyBy: q.truto_key_by,
+    remoteQuery: q.remote_query ?? {},
+    filters: {
+      productIds: q.product_ids,
+      userIds: q.user_ids,
+      modelIds: q.model_ids,
+      surfaces: q.surfaces,
+    },
+    groupBy: q.group_by,
+    granularity: q.granularity,
+    sortBy: q.sort_by,
+    sortOrder: q.sort_order,
+    includeDeletedUsers: q.include_deleted_users,
+    date: q.date,
+    userId: q.user_id,
+    apiKeyId: q.api_key_id,
+    page: q.page,
+    pageSize: q.page_size,
+    query: q,
+  };
+}

@@ -1,0 +1,62 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { AppDeps } from '../app.js';
+import type { Metrics } from '../http/metrics.js';
+import { AppError } from '../errors.js';
+import { errorResponses } from './shared.js';
+
+export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps; metrics: Metrics }> = async (app, { deps, metrics }) => {
+  app.get(
+    '/healthz',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness: the process answers',
+        security: [],
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: the account store (and Redis when configured) answers',
+        security: [],
+        response: { 200: Type.Object({ status: Type.Literal('ready') }), ...errorResponses },
+      },
+    },
+    async () => {
+      try {
+        await deps.accounts.ping();
+        if (deps.redis) await deps.redis.ping();
+      } catch (err) {
+        throw new AppError('not_ready', `Not ready: ${(err as Error).message}`);
+      }
+      return { status: 'ready' as const };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics',
+        security: [],
+        produces: ['text/plain'],
+        response: { 200: Type.String() },
+      },
+    },
+    async (_request, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+  );
+};

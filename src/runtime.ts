@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { TokenRegistry } from './auth.js';
+import { ConnectorRegistry } from './engine/registry.js';
+import { UsageService } from './engine/usage-service.js';
+import { buildApp } from './app.js';
+import type { AccountStore } from './store/account-store.js';
+import { CredentialCipher, loadOrCreateSecretKey } from './store/crypto.js';
+import { FileAccountStore } from './store/file-account-store.js';
+import { RedisAccountStore } from './store/redis-account-store.js';
+
+/** The repository root, where connectors/ and mappings/ live (works from src/ and dist/src/). */
+export const PROJECT_ROOT = (() => {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '../..') : path.resolve(here, '..');
+})();
+
+export interface RuntimeOptions {
+  config: Config;
+  /** Extra tenant tokens (the sandbox tenant). */
+  extraTokens?: { tenant: string; token: string }[];
+  logger?: boolean | object;
+  warn?: (msg: string) => void;
+  connectorsDir?: string;
+}
+
+export interface Runtime {
+  app: FastifyInstance;
+  accounts: AccountStore;
+  connectors: ConnectorRegistry;
+  redis: Redis | undefined;
+  close(): Promise<void>;
+}
+
+/** Wires config, stores and the engine into an app. Used by main and by the tests alike. */
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { config } = options;
+  const warn = options.warn ?? ((msg: string) => process.emitWarning(msg));
+  const key = await loadOrCreateSecretKey({
+    fromEnv: config.secretKey,
+    dataDir: config.dataDir,
+    allowGenerate: config.sandbox || config.tokens.length === 0,
+    warn,
+  });
+  const cipher = new CredentialCipher(key);
+  let redis: Redis | undefined;
+  let accounts: AccountStore;
+  if (config.redisUrl) {
+    redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    await redis.connect();
+    accounts = new RedisAccountStore(redis, cipher, 'meterway:', { ownsConnection: false });
+  } else {
+    accounts = await FileAccountStore.open({ dataDir: config.dataDir, cipher });
+  }
+  const connectors = await ConnectorRegistry.load(options.connectorsDir ?? path.join(PROJECT_ROOT, 'connectors'));
+  const tokens = new TokenRegistry([...config.tokens, ...(options.extraTokens ?? [])]);
+  const usage = new UsageService(accounts, connectors);
+  const app = await buildApp({ config, tokens, accounts, connectors, usage, redis, logger: options.logger });
+  return {
+    app,
+    accounts,
+    connectors,
+    redis,
+    async close() {
+      await app.close();
+      await accounts.close();
+      if (redis) redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,169 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The schema of `connectors/<slug>/connector.yaml`: what to call, as data. A connector without
+ * `resources` is declared but not implemented yet: accounts can be connected, usage answers 501.
+ */
+const FieldSpec = Type.Object(
+  {
+    description: Type.String(),
+    required: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const AuthScheme = Type.Union([
+  Type.Object(
+    {
+      type: Type.Literal('header'),
+      header: Type.String({ description: 'Header that carries the credential, e.g. x-api-key' }),
+      prefix: Type.Optional(Type.String({ description: 'Text before the credential, e.g. "Bearer "' })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('basic'),
+      username: Type.String({ description: 'Credential field used as the user name' }),
+      password: Type.Optional(Type.String({ description: 'Credential field used as the password (empty when absent)' })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('headers'),
+      headers: Type.Record(Type.String(), Type.String({ description: 'Credential field for this header' })),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type AuthScheme = Static<typeof AuthScheme>;
+
+export const RetryPolicy = Type.Object(
+  {
+    attempts: Type.Integer({ minimum: 1, maximum: 6, description: 'Tries in all, first one included' }),
+    base_delay_ms: Type.Integer({ minimum: 0, maximum: 10000 }),
+    max_retry_after_s: Type.Number({ minimum: 0, maximum: 60, description: 'Longest Retry-After waited for in-request' }),
+  },
+  { additionalProperties: false },
+);
+
+export const RateLimit = Type.Object(
+  {
+    group: Type.String({ description: 'Calls sharing this group share the bucket' }),
+    requests: Type.Integer({ minimum: 1 }),
+    per_seconds: Type.Number({ exclusiveMinimum: 0 }),
+    scope: Type.Optional(Type.Union([Type.Literal('account'), Type.Literal('credential')])),
+  },
+  { additionalProperties: false },
+);
+
+export const Pagination = Type.Union([
+  Type.Object({ type: Type.Literal('none') }, { additionalProperties: false }),
+  Type.Object(
+    {
+      type: Type.Literal('token'),
+      description: Type.Optional(Type.String()),
+      param: Type.String({ description: 'Query parameter that sends the token' }),
+      next_path: Type.String({ description: 'Response path of the next token' }),
+      has_more_path: Type.Optional(Type.String({ description: 'Response path of a has-more flag' })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('page_number'),
+      param: Type.String(),
+      size_param: Type.Optional(Type.String()),
+      first_page: Type.Integer({ minimum: 0 }),
+      total_pages_path: Type.Optional(Type.String()),
+      has_next_path: Type.Optional(Type.String()),
+      in: Type.Optional(Type.Union([Type.Literal('query'), Type.Literal('body')])),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('next_url'),
+      next_path: Type.String({ description: 'Response path of the full next-page URL (or token)' }),
+      token_param: Type.Optional(Type.String({ description: 'When the value is a bare token: the query parameter for it' })),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type Pagination = Static<typeof Pagination>;
+
+/** A query value: a literal, or a template over `{start_date}`, `{end_date}`, `{limit}`, `{param.x}`. */
+const Template = Type.String();
+
+export const Window = Type.Object(
+  {
+    max_days: Type.Integer({ minimum: 1, description: 'Longest range one call may ask for' }),
+    align: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('month')])),
+  },
+  { additionalProperties: false },
+);
+
+export const Resource = Type.Object(
+  {
+    method: Type.Union([Type.Literal('GET'), Type.Literal('POST')]),
+    path: Type.String({ pattern: '^/' }),
+    credential: Type.String({ description: 'Credential field this resource authenticates with' }),
+    query: Type.Optional(Type.Record(Type.String(), Template)),
+    records_path: Type.String({ description: 'Where the records are in the response body' }),
+    pagination: Pagination,
+    page_size: Type.Optional(
+      Type.Object(
+        {
+          param: Type.String(),
+          max: Type.Integer({ minimum: 1 }),
+          default: Type.Integer({ minimum: 1 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    window: Type.Optional(Window),
+    date_format: Type.Optional(
+      Type.Union([Type.Literal('date'), Type.Literal('rfc3339'), Type.Literal('epoch_s'), Type.Literal('epoch_ms')]),
+    ),
+    rate_limit_group: Type.Optional(Type.String()),
+    docs_url: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type Resource = Static<typeof Resource>;
+
+export const Report = Type.Object(
+  {
+    resource: Type.String(),
+    mapping: Type.Optional(Type.String({ description: 'Mapping file name; defaults to the report type' })),
+    default_days: Type.Optional(Type.Integer({ minimum: 1, description: 'Range when the caller gives none' })),
+    default_end_offset_days: Type.Optional(Type.Integer({ minimum: 0 })),
+    filters: Type.Optional(
+      Type.Array(Type.String(), { description: 'Filters applied by the gateway after mapping' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ConnectorSpec = Type.Object(
+  {
+    slug: Type.String({ pattern: '^[a-z][a-z0-9_-]*$' }),
+    name: Type.String(),
+    docs_url: Type.String(),
+    base_url: Type.String({ description: 'Default vendor address; may contain {context.x} placeholders' }),
+    allowed_hosts: Type.Array(Type.String(), { minItems: 1 }),
+    credentials: Type.Record(Type.String(), FieldSpec),
+    credentials_rule: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('any')])),
+    context: Type.Optional(Type.Record(Type.String(), FieldSpec)),
+    auth: Type.Optional(AuthScheme),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 120000 })),
+    retry: Type.Optional(RetryPolicy),
+    rate_limits: Type.Optional(Type.Array(RateLimit)),
+    resources: Type.Optional(Type.Record(Type.String(), Resource)),
+    reports: Type.Optional(Type.Record(Type.String(), Report)),
+  },
+  { additionalProperties: false, $id: 'ConnectorSpec' },
+);
+export type ConnectorSpec = Static<typeof ConnectorSpec>;

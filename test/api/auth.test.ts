@@ -1,0 +1,68 @@
+import t from 'tap';
+import { startGateway, TOKENS } from '../helpers/gateway.js';
+
+t.test('gateway authentication', async (t) => {
+  const gw = await startGateway();
+  t.teardown(() => gw.close());
+
+  const none = await gw.call('GET', '/integrated-accounts', { tenant: null });
+  t.equal(none.status, 401);
+  t.equal(none.body.code, 'unauthorized');
+  t.match(none.body.message, /Authorization: Bearer/);
+  t.same(Object.keys(none.body).sort(), ['code', 'error', 'message', 'statusCode']);
+
+  const wrong = await gw.call('GET', '/integrated-accounts', {
+    tenant: null,
+    headers: { authorization: `Bearer ${TOKENS.acme}x` },
+  });
+  t.equal(wrong.status, 401);
+  t.equal(wrong.body.code, 'unauthorized');
+
+  const basic = await gw.call('GET', '/integrated-accounts', { tenant: null, headers: { authorization: `Basic ${TOKENS.acme}` } });
+  t.equal(basic.status, 401, 'only bearer tokens count');
+
+  const right = await gw.call('GET', '/integrated-accounts');
+  t.equal(right.status, 200);
+  t.same(right.body, { result: [], result_count: 0 });
+
+  const usageNoToken = await gw.call('GET', '/unified/usage-metering/usage?integrated_account_id=x', { tenant: null });
+  t.equal(usageNoToken.status, 401, 'usage needs a token too');
+
+  for (const url of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
+    const res = await gw.call('GET', url, { tenant: null });
+    t.equal(res.status, 200, `${url} is public`);
+  }
+});
+
+t.test('request ids', async (t) => {
+  const gw = await startGateway();
+  t.teardown(() => gw.close());
+  const generated = await gw.call('GET', '/healthz');
+  t.match(generated.headers['x-request-id'], /^[0-9a-f-]{36}$/);
+  const honoured = await gw.call('GET', '/healthz', { headers: { 'x-request-id': 'abc-123' } });
+  t.equal(honoured.headers['x-request-id'], 'abc-123');
+  const unsafe = await gw.call('GET', '/healthz', { headers: { 'x-request-id': 'bad id with spaces' } });
+  t.not(unsafe.headers['x-request-id'], 'bad id with spaces', 'a malformed incoming id is replaced');
+  const onError = await gw.call('GET', '/integrated-accounts', { tenant: null });
+  t.ok(onError.headers['x-request-id'], 'errors carry a request id');
+});
+
+t.test('metrics count requests by route and status', async (t) => {
+  const gw = await startGateway();
+  t.teardown(() => gw.close());
+  await gw.call('GET', '/integrated-accounts');
+  await gw.call('GET', '/integrated-accounts', { tenant: null });
+  const res = await gw.call('GET', '/metrics', { tenant: null });
+  t.match(res.headers['content-type'], /text\/plain/);
+  t.match(res.text, /meterway_http_requests_total\{route="\/integrated-accounts",method="GET",status="200"\} 1/);
+  t.match(res.text, /meterway_http_requests_total\{route="\/integrated-accounts",method="GET",status="401"\} 1/);
+  t.match(res.text, /meterway_http_request_duration_seconds_bucket/);
+});
+
+t.test('unknown routes answer the envelope', async (t) => {
+  const gw = await startGateway();
+  t.teardown(() => gw.close());
+  const res = await gw.call('GET', '/nope');
+  t.equal(res.status, 404);
+  t.equal(res.body.code, 'not_found');
+});
