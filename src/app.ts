@@ -38,7 +38,7 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? { level: deps.config.logLevel, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
-    querystringParser: parseQueryString,
+    routerOptions: { querystringParser: parseQueryString },
     // Honour a caller's request id so one id follows a request across services, but only a
     // well-formed one: it is echoed into headers and logs.
     genReqId: (req) => {
