@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
-import { createRuntime, PROJECT_ROOT } from './runtime.js';
+import { createRuntime } from './runtime.js';
 import { sandboxToken, startSandbox, type RunningSandbox } from './sandbox.js';
 
 const SANDBOX_TENANT = 'sandbox';
@@ -31,7 +30,7 @@ async function main(): Promise<void> {
   });
   let sandbox: RunningSandbox | undefined;
   if (config.sandbox && tenantForSandbox) {
-    sandbox = await startSandbox(path.join(PROJECT_ROOT, 'connectors'), runtime.accounts, tenantForSandbox);
+    sandbox = await startSandbox(runtime.accounts, tenantForSandbox);
   }
   const address = await runtime.app.listen({ port: config.port, host: config.host });
   if (sandbox) printSandboxBanner(address, printedToken, sandbox);

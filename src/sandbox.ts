@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile, rename, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AccountStore } from './store/account-store.js';
 import type { Account } from './schemas/account.js';
 import { generateToken } from './auth.js';
@@ -28,7 +28,9 @@ export interface RunningSandbox {
  * gateway nobody configured serves real-looking answers at once. Emulators are found by folder,
  * like connectors: nothing here names a vendor.
  */
-export async function startSandbox(connectorsDir: string, store: AccountStore, tenant: string): Promise<RunningSandbox> {
+export async function startSandbox(store: AccountStore, tenant: string): Promise<RunningSandbox> {
+  // Emulators are code: look beside this module (src/ under tsx, dist/src/ when built).
+  const connectorsDir = fileURLToPath(new URL('../connectors/', import.meta.url));
   const running: { close(): Promise<void> }[] = [];
   const accounts: RunningSandbox['accounts'] = [];
   const ext = path.extname(new URL(import.meta.url).pathname); // .ts under tsx, .js when built

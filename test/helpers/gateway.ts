@@ -10,6 +10,14 @@ export const TOKENS = {
   globex: 'globex-token-0123456789abcdef',
 } as const;
 
+export interface CallResult {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON bodies freely
+  body: any;
+  headers: Record<string, string | string[] | number | undefined>;
+  text: string;
+}
+
 export interface TestGateway {
   runtime: Runtime;
   config: Config;
@@ -19,7 +27,7 @@ export interface TestGateway {
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     url: string,
     opts?: { body?: unknown; tenant?: keyof typeof TOKENS | null; headers?: Record<string, string> },
-  ): Promise<{ status: number; body: any; headers: Record<string, string | string[] | undefined>; text: string }>;
+  ): Promise<CallResult>;
   close(): Promise<void>;
 }
 
@@ -56,7 +64,8 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Te
       } catch {
         body = undefined;
       }
-      return { status: res.statusCode, body, headers: res.headers, text: res.body };
+      const result: CallResult = { status: res.statusCode, body, headers: { ...res.headers }, text: res.body };
+      return result;
     },
     async close() {
       await runtime.close();

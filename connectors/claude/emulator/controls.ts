@@ -1,0 +1,121 @@
+/**
+ * Fault knobs. Tests flip them in-process (`controls.fail429 = 2`) or over HTTP
+ * (`POST /__emulator/controls`); both paths end up on the same object.
+ */
+
+export interface EmulatorKnobs {
+  /** The next N report requests answer 429 rate_limit_error. */
+  fail429: number;
+  /** `retry-after` seconds on those 429s (default 1, so retrying tests stay fast); null sends no header (like a spend-cap 429). */
+  retryAfterSeconds: number | null;
+  /** The next N report requests answer 500 api_error and 529 overloaded_error, alternating. */
+  fail5xx: number;
+  /** Every report request waits this long before answering. */
+  delayMs: number;
+  /** The next N successful report responses are 200 with truncated, unparseable JSON. */
+  malformed: number;
+  /** While true, `next_page` echoes the same cursor and `has_more` stays true forever. */
+  loopCursor: boolean;
+}
+
+export const DEFAULT_KNOBS: Readonly<EmulatorKnobs> = Object.freeze({
+  fail429: 0,
+  retryAfterSeconds: 1,
+  fail5xx: 0,
+  delayMs: 0,
+  malformed: 0,
+  loopCursor: false,
+});
+
+export type Fault = { status: 429; retryAfterSeconds: number | null } | { status: 500 | 529 };
+
+export class EmulatorControls implements EmulatorKnobs {
+  fail429 = DEFAULT_KNOBS.fail429;
+  retryAfterSeconds = DEFAULT_KNOBS.retryAfterSeconds;
+  fail5xx = DEFAULT_KNOBS.fail5xx;
+  delayMs = DEFAULT_KNOBS.delayMs;
+  malformed = DEFAULT_KNOBS.malformed;
+  loopCursor = DEFAULT_KNOBS.loopCursor;
+  /** Requests that reached the report endpoint (any outcome), for counting upstream calls. */
+  requests = 0;
+  /** Position in the 500/529 alternation; back to 500 whenever the fail5xx run ends. */
+  #served5xx = 0;
+
+  constructor(initial: Partial<EmulatorKnobs> = {}) {
+    this.set(initial);
+  }
+
+  set(patch: Partial<EmulatorKnobs>): void {
+    Object.assign(this, patch);
+  }
+
+  /** Knobs back to defaults and the request counter to zero. */
+  reset(): void {
+    this.set(DEFAULT_KNOBS);
+    this.requests = 0;
+    this.#served5xx = 0;
+  }
+
+  snapshot(): EmulatorKnobs & { requests: number } {
+    const { fail429, retryAfterSeconds, fail5xx, delayMs, malformed, loopCursor, requests } = this;
+    return { fail429, retryAfterSeconds, fail5xx, delayMs, malformed, loopCursor, requests };
+  }
+
+  /** Consumes one queued 429 or 5xx, if any (429s first). */
+  takeFault(): Fault | null {
+    if (this.fail429 > 0) {
+      this.fail429--;
+      return { status: 429, retryAfterSeconds: this.retryAfterSeconds };
+    }
+    if (this.fail5xx > 0) {
+      this.fail5xx--;
+      const status = this.#served5xx % 2 === 0 ? 500 : 529;
+      this.#served5xx = this.fail5xx === 0 ? 0 : this.#served5xx + 1;
+      return { status };
+    }
+    return null;
+  }
+
+  takeMalformed(): boolean {
+    if (this.malformed <= 0) return false;
+    this.malformed--;
+    return true;
+  }
+}
+
+const COUNT_KNOBS = ['fail429', 'fail5xx', 'delayMs', 'malformed'] as const;
+const MAX_DELAY_MS = 120_000;
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Validates a JSON body for `POST /__emulator/controls`; unknown fields are rejected to catch typos. */
+export function parseKnobPatch(
+  body: unknown,
+): { ok: true; patch: Partial<EmulatorKnobs> } | { ok: false; message: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, message: 'body must be a JSON object' };
+  }
+  const patch: Partial<EmulatorKnobs> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if ((COUNT_KNOBS as readonly string[]).includes(key)) {
+      if (!isCount(value)) return { ok: false, message: `${key} must be a non-negative integer` };
+      if (key === 'delayMs' && value > MAX_DELAY_MS) {
+        return { ok: false, message: `delayMs must be at most ${MAX_DELAY_MS}` };
+      }
+      patch[key as (typeof COUNT_KNOBS)[number]] = value;
+    } else if (key === 'retryAfterSeconds') {
+      if (value !== null && !isCount(value)) {
+        return { ok: false, message: 'retryAfterSeconds must be a non-negative integer or null' };
+      }
+      patch.retryAfterSeconds = value;
+    } else if (key === 'loopCursor') {
+      if (typeof value !== 'boolean') return { ok: false, message: 'loopCursor must be a boolean' };
+      patch.loopCursor = value;
+    } else {
+      return { ok: false, message: `unknown control ${key}` };
+    }
+  }
+  return { ok: true, patch };
+}
