@@ -8,6 +8,8 @@ export interface AccountRulesOptions {
   allowCustomHosts: boolean;
   /** Sandbox gateways may point accounts at loopback emulators. */
   allowLoopback: boolean;
+  /** Compiles mapping overrides, throwing a MappingError that names the problem. */
+  checkOverrides?: (integration: string, overrides: Record<string, unknown>) => void;
 }
 
 /**
@@ -30,6 +32,7 @@ export class AccountRules {
       status: 'active',
       credentials: { ...input.credentials },
       context: { ...(input.context ?? {}) },
+      ...(input.mapping_overrides ? { mapping_overrides: input.mapping_overrides } : {}),
       created_at: now.toISOString(),
       updated_at: now.toISOString(),
     };
@@ -48,6 +51,7 @@ export class AccountRules {
       context: { ...account.context, ...(patch.context ?? {}) },
       updated_at: now.toISOString(),
     };
+    if (patch.mapping_overrides !== undefined) next.mapping_overrides = patch.mapping_overrides;
     this.check(this.connectorOf(account.integration), next);
     return next;
   }
@@ -96,6 +100,13 @@ export class AccountRules {
     for (const [field, value] of Object.entries(account.context)) {
       if (field === 'base_url' || field.endsWith('_base_url')) this.checkBaseUrl(connector, field, value);
     }
+    if (account.mapping_overrides && this.options.checkOverrides) {
+      try {
+        this.options.checkOverrides(spec.slug, account.mapping_overrides);
+      } catch (err) {
+        throw new AppError('invalid_body', `mapping_overrides: ${(err as Error).message}`, { details: { parameter: 'mapping_overrides' } });
+      }
+    }
   }
 
   private checkBaseUrl(connector: Connector, field: string, value: string): void {
@@ -122,6 +133,12 @@ export class AccountRules {
     }
   }
 
+  /** The engine asks this before every vendor call, next-page URLs included. */
+  hostAllowedFor(slug: string, hostname: string): boolean {
+    const connector = this.connectors.get(slug);
+    return connector !== undefined && this.hostAllowed(connector, hostname);
+  }
+
   hostAllowed(connector: Connector, hostname: string): boolean {
     if (this.options.allowCustomHosts) return true;
     if (this.options.allowLoopback && isLoopbackHost(hostname)) return true;
@@ -138,6 +155,7 @@ export function viewOf(account: Account): AccountView {
     status: account.status,
     credentials: Object.fromEntries(Object.entries(account.credentials).map(([k, v]) => [k, maskSecret(v)])),
     context: account.context,
+    ...(account.mapping_overrides ? { mapping_overrides: account.mapping_overrides } : {}),
     created_at: account.created_at,
     updated_at: account.updated_at,
   };

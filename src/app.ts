@@ -9,6 +9,7 @@ import type { TokenRegistry } from './auth.js';
 import type { AccountStore } from './store/account-store.js';
 import type { ConnectorRegistry } from './engine/registry.js';
 import type { UsageService } from './engine/usage-service.js';
+import type { AccountRules } from './accounts.js';
 import { ErrorEnvelope } from './errors.js';
 import { handleError } from './http/errors.js';
 import { parseQueryString } from './http/query.js';
@@ -27,6 +28,7 @@ export interface AppDeps {
   accounts: AccountStore;
   connectors: ConnectorRegistry;
   usage: UsageService;
+  rules: AccountRules;
   redis?: Redis | Cluster | undefined;
   metrics?: Metrics;
   /** pino options or false; defaults to the configured level. */

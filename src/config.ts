@@ -35,6 +35,9 @@ export const ENV_SCHEMA = Type.Object({
   METERWAY_UPSTREAM_BUDGET: Type.Optional(
     Type.String({ pattern: '^[0-9]{1,4}$', description: 'Upstream calls one request may make (default 50)' }),
   ),
+  METERWAY_UPSTREAM_TIMEOUT_MS: Type.Optional(
+    Type.String({ pattern: '^[0-9]{2,6}$', description: 'Upper bound of any vendor call timeout in ms (default 30000)' }),
+  ),
   METERWAY_MAX_BUFFERED_ROWS: Type.Optional(
     Type.String({ pattern: '^[0-9]{1,7}$', description: 'Rows a buffered (non-stream) response may hold (default 10000)' }),
   ),
@@ -58,6 +61,7 @@ export interface Config {
   allowCustomHosts: boolean;
   redisUrl: string | undefined;
   upstreamBudget: number;
+  upstreamTimeoutMs: number;
   maxBufferedRows: number;
 }
 
@@ -107,6 +111,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     allowCustomHosts: e.METERWAY_ALLOW_CUSTOM_HOSTS === 'true',
     redisUrl: e.REDIS_URL,
     upstreamBudget: Number(e.METERWAY_UPSTREAM_BUDGET ?? '50'),
+    upstreamTimeoutMs: Number(e.METERWAY_UPSTREAM_TIMEOUT_MS ?? '30000'),
     maxBufferedRows: Number(e.METERWAY_MAX_BUFFERED_ROWS ?? '10000'),
   };
 }

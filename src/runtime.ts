@@ -6,6 +6,18 @@ import type { Config } from './config.js';
 import { TokenRegistry } from './auth.js';
 import { ConnectorRegistry } from './engine/registry.js';
 import { UsageService } from './engine/usage-service.js';
+import { UsageEngine } from './engine/engine.js';
+import { PageRunner } from './engine/runner.js';
+import { UpstreamHttp } from './engine/http.js';
+import { UpstreamCaller } from './engine/upstream.js';
+import { MemoryResponseCache, type ResponseCache } from './engine/cache.js';
+import { MemoryRateLimiter, type RateLimiter } from './engine/rate-limit.js';
+import { CursorCodec } from './engine/cursor.js';
+import { MappingCatalog } from './engine/mapping-catalog.js';
+import { AccountRules } from './accounts.js';
+import { Metrics } from './http/metrics.js';
+import type { Dispatcher } from 'undici';
+import { createHmac } from 'node:crypto';
 import { buildApp } from './app.js';
 import type { AccountStore } from './store/account-store.js';
 import { CredentialCipher, loadOrCreateSecretKey } from './store/crypto.js';
@@ -25,6 +37,12 @@ export interface RuntimeOptions {
   logger?: boolean | object;
   warn?: (msg: string) => void;
   connectorsDir?: string;
+  mappingsDir?: string;
+  /** undici dispatcher for vendor calls (tests pass a MockAgent). */
+  dispatcher?: Dispatcher;
+  cache?: ResponseCache;
+  limiter?: RateLimiter;
+  now?: () => Date;
 }
 
 export interface Runtime {
@@ -56,9 +74,34 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     accounts = await FileAccountStore.open({ dataDir: config.dataDir, cipher });
   }
   const connectors = await ConnectorRegistry.load(options.connectorsDir ?? path.join(PROJECT_ROOT, 'connectors'));
+  const mappings = await MappingCatalog.load(options.mappingsDir ?? path.join(PROJECT_ROOT, 'mappings'), connectors);
   const tokens = new TokenRegistry([...config.tokens, ...(options.extraTokens ?? [])]);
-  const usage = new UsageService(accounts, connectors);
-  const app = await buildApp({ config, tokens, accounts, connectors, usage, redis, logger: options.logger });
+  const metrics = new Metrics();
+  const http = new UpstreamHttp(options.dispatcher);
+  const caller = new UpstreamCaller(http, options.cache ?? new MemoryResponseCache(), options.limiter ?? new MemoryRateLimiter(), metrics);
+  const rules = new AccountRules(connectors, {
+    allowCustomHosts: config.allowCustomHosts,
+    allowLoopback: config.sandbox,
+    checkOverrides: (slug, overrides) => mappings.check(slug, overrides),
+  });
+  // Cursors are signed with their own key, derived from the secret key unless one is given, so
+  // every replica sharing the secret key continues every cursor.
+  const cursorKey = config.cursorKey ?? createHmac('sha256', key).update('meterway cursor signing key').digest('hex');
+  const engine = new UsageEngine({
+    runner: new PageRunner({
+      caller,
+      hostAllowedFor: (slug, host) => rules.hostAllowedFor(slug, host),
+      maxTimeoutMs: config.upstreamTimeoutMs,
+      ...(options.now ? { now: () => (options.now as () => Date)().getTime() } : {}),
+    }),
+    cursors: new CursorCodec(cursorKey),
+    mappings: (slug, name, account) => mappings.get(slug, name, account),
+    upstreamBudget: config.upstreamBudget,
+    maxBufferedRows: config.maxBufferedRows,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const usage = new UsageService(accounts, connectors, engine);
+  const app = await buildApp({ config, tokens, accounts, connectors, usage, rules, redis, metrics, logger: options.logger });
   return {
     app,
     accounts,
@@ -66,6 +109,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     redis,
     async close() {
       await app.close();
+      await http.close();
       await accounts.close();
       if (redis) redis.disconnect();
     },

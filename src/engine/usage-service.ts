@@ -3,6 +3,7 @@ import type { AccountStore } from '../store/account-store.js';
 import type { ConnectorRegistry } from './registry.js';
 import type { UsageRequest } from './usage-request.js';
 import { AppError } from '../errors.js';
+import type { UsageEngine } from './engine.js';
 
 export interface ServeArgs {
   tenant: string;
@@ -17,9 +18,10 @@ export class UsageService {
   constructor(
     private readonly accounts: AccountStore,
     private readonly connectors: ConnectorRegistry,
+    private readonly engine: UsageEngine,
   ) {}
 
-  async serve({ tenant, request, reply }: ServeArgs): Promise<void> {
+  async serve({ tenant, request, reply, log }: ServeArgs): Promise<void> {
     const account = await this.accounts.get(tenant, request.accountId);
     if (!account) {
       throw new AppError('account_not_found', `No integrated account "${request.accountId}" for this token.`, {
@@ -42,7 +44,6 @@ export class UsageService {
         { details: { integration: account.integration } },
       );
     }
-    void reply;
-    throw new AppError('not_implemented', 'The usage engine is not built yet.');
+    await this.engine.serve(tenant, account, connector, request, reply, log);
   }
 }

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../app.js';
 import { AccountCreate, AccountPatch, AccountView } from '../schemas/account.js';
-import { AccountRules, viewOf } from '../accounts.js';
+import { viewOf } from '../accounts.js';
 import { AppError } from '../errors.js';
 import { AccountExistsError } from '../store/account-store.js';
 import { errorResponses } from './shared.js';
@@ -12,10 +12,7 @@ const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 })
 
 export const accountRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (root, { deps }) => {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
-  const rules = new AccountRules(deps.connectors, {
-    allowCustomHosts: deps.config.allowCustomHosts,
-    allowLoopback: deps.config.sandbox,
-  });
+  const { rules } = deps;
   const store = deps.accounts;
   const notFound = (id: string) =>
     new AppError('account_not_found', `No integrated account "${id}" for this token.`, { details: { id } });

@@ -17,6 +17,10 @@ const Credentials = Type.Record(
     description: 'Write-only secrets, by the field names of the integration. Never returned.',
   },
 );
+const MappingOverrides = Type.Record(Type.String({ pattern: '^[a-z_]+$' }), Type.Unknown(), {
+  description:
+    'Per-report mapping overrides in the mapping vocabulary (see src/mapping/README.md), merged onto the base mapping by row name.',
+});
 const Context = Type.Record(
   Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' }),
   Type.String({ maxLength: 2048 }),
@@ -37,6 +41,7 @@ export const AccountCreate = Type.Object(
     name: Type.Optional(Type.String({ maxLength: 200 })),
     credentials: Credentials,
     context: Type.Optional(Context),
+    mapping_overrides: Type.Optional(MappingOverrides),
   },
   { additionalProperties: false },
 );
@@ -47,6 +52,7 @@ export const AccountPatch = Type.Object(
     name: Type.Optional(Type.String({ maxLength: 200 })),
     credentials: Type.Optional(Credentials),
     context: Type.Optional(Context),
+    mapping_overrides: Type.Optional(MappingOverrides),
     status: Type.Optional(AccountStatus),
   },
   { additionalProperties: false, minProperties: 1 },
@@ -64,6 +70,7 @@ export const AccountView = Type.Object(
       description: 'Masked hint per credential field, e.g. `…a1b2`',
     }),
     context: Type.Record(Type.String(), Type.String()),
+    mapping_overrides: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
   },
@@ -80,6 +87,7 @@ export interface Account {
   status: Static<typeof AccountStatus>;
   credentials: Record<string, string>;
   context: Record<string, string>;
+  mapping_overrides?: Record<string, unknown>;
   created_at: string;
   updated_at: string;
 }

@@ -126,7 +126,7 @@ export const Resource = Type.Object(
     date_format: Type.Optional(
       Type.Union([Type.Literal('date'), Type.Literal('rfc3339'), Type.Literal('epoch_s'), Type.Literal('epoch_ms')]),
     ),
-    rate_limit_group: Type.Optional(Type.String()),
+    rate_limit_group: Type.Optional(Type.String({ description: 'Which declared rate limit this resource counts against' })),
     docs_url: Type.String(),
   },
   { additionalProperties: false },
@@ -135,12 +135,13 @@ export type Resource = Static<typeof Resource>;
 
 export const Report = Type.Object(
   {
+    description: Type.Optional(Type.String()),
     resource: Type.String(),
     mapping: Type.Optional(Type.String({ description: 'Mapping file name; defaults to the report type' })),
     default_days: Type.Optional(Type.Integer({ minimum: 1, description: 'Range when the caller gives none' })),
     default_end_offset_days: Type.Optional(Type.Integer({ minimum: 0 })),
-    filters: Type.Optional(
-      Type.Array(Type.String(), { description: 'Filters applied by the gateway after mapping' }),
+    max_range_days: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Longest range a caller may ask for; longer is a 400' }),
     ),
   },
   { additionalProperties: false },
@@ -161,6 +162,16 @@ export const ConnectorSpec = Type.Object(
     timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 120000 })),
     retry: Type.Optional(RetryPolicy),
     rate_limits: Type.Optional(Type.Array(RateLimit)),
+    cache: Type.Optional(
+      Type.Object(
+        {
+          fresh_ttl_s: Type.Integer({ minimum: 0, description: 'TTL of answers about periods that may still change' }),
+          settled_ttl_s: Type.Integer({ minimum: 0, description: 'TTL of answers about settled periods' }),
+          settled_after_hours: Type.Integer({ minimum: 0, description: 'How long after its end a period is settled' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     resources: Type.Optional(Type.Record(Type.String(), Resource)),
     reports: Type.Optional(Type.Record(Type.String(), Report)),
   },

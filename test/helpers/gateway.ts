@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.js';
 
 export const TOKENS = {
   acme: 'acme-token-0123456789abcdef',
@@ -32,7 +32,10 @@ export interface TestGateway {
 }
 
 /** A real gateway (real stores, real engine) on a temp data dir; nothing of ours is mocked. */
-export async function startGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+export async function startGateway(
+  env: Record<string, string> = {},
+  extra: Omit<RuntimeOptions, 'config'> = {},
+): Promise<TestGateway> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'meterway-test-'));
   const config = loadConfig({
     METERWAY_DATA_DIR: dataDir,
@@ -42,7 +45,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Te
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const runtime = await createRuntime({ config, logger: false });
+  const runtime = await createRuntime({ config, logger: false, ...extra });
   await runtime.app.ready();
   return {
     runtime,

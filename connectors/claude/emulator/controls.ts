@@ -16,6 +16,8 @@ export interface EmulatorKnobs {
   malformed: number;
   /** While true, `next_page` echoes the same cursor and `has_more` stays true forever. */
   loopCursor: boolean;
+  /** When set, every report request after this many (counted in `requests`) answers 500: a vendor failing mid-range. */
+  failAfterRequests: number | null;
 }
 
 export const DEFAULT_KNOBS: Readonly<EmulatorKnobs> = Object.freeze({
@@ -25,6 +27,7 @@ export const DEFAULT_KNOBS: Readonly<EmulatorKnobs> = Object.freeze({
   delayMs: 0,
   malformed: 0,
   loopCursor: false,
+  failAfterRequests: null,
 });
 
 export type Fault = { status: 429; retryAfterSeconds: number | null } | { status: 500 | 529 };
@@ -36,6 +39,7 @@ export class EmulatorControls implements EmulatorKnobs {
   delayMs = DEFAULT_KNOBS.delayMs;
   malformed = DEFAULT_KNOBS.malformed;
   loopCursor = DEFAULT_KNOBS.loopCursor;
+  failAfterRequests = DEFAULT_KNOBS.failAfterRequests;
   /** Requests that reached the report endpoint (any outcome), for counting upstream calls. */
   requests = 0;
   /** Position in the 500/529 alternation; back to 500 whenever the fail5xx run ends. */
@@ -57,12 +61,13 @@ export class EmulatorControls implements EmulatorKnobs {
   }
 
   snapshot(): EmulatorKnobs & { requests: number } {
-    const { fail429, retryAfterSeconds, fail5xx, delayMs, malformed, loopCursor, requests } = this;
-    return { fail429, retryAfterSeconds, fail5xx, delayMs, malformed, loopCursor, requests };
+    const { fail429, retryAfterSeconds, fail5xx, delayMs, malformed, loopCursor, failAfterRequests, requests } = this;
+    return { fail429, retryAfterSeconds, fail5xx, delayMs, malformed, loopCursor, failAfterRequests, requests };
   }
 
   /** Consumes one queued 429 or 5xx, if any (429s first). */
   takeFault(): Fault | null {
+    if (this.failAfterRequests !== null && this.requests > this.failAfterRequests) return { status: 500 };
     if (this.fail429 > 0) {
       this.fail429--;
       return { status: 429, retryAfterSeconds: this.retryAfterSeconds };
@@ -110,6 +115,9 @@ export function parseKnobPatch(
         return { ok: false, message: 'retryAfterSeconds must be a non-negative integer or null' };
       }
       patch.retryAfterSeconds = value;
+    } else if (key === 'failAfterRequests') {
+      if (value !== null && !isCount(value)) return { ok: false, message: 'failAfterRequests must be a non-negative integer or null' };
+      patch.failAfterRequests = value;
     } else if (key === 'loopCursor') {
       if (typeof value !== 'boolean') return { ok: false, message: 'loopCursor must be a boolean' };
       patch.loopCursor = value;

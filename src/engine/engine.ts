@@ -1,0 +1,159 @@
+import { once } from 'node:events';
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import type { Account } from '../schemas/account.js';
+import type { UsageRow } from '../schemas/usage.js';
+import { AppError } from '../errors.js';
+import type { Connector } from './registry.js';
+import type { UsageRequest } from './usage-request.js';
+import { CursorCodec, queryHash, type PageState, type CursorPayload } from './cursor.js';
+import { makePlan, type MappingLookup, type Plan } from './plan.js';
+import { PageRunner, type PageResult, type RunOptions } from './runner.js';
+import { rowFilter } from './filters.js';
+import { keyRows, normalizeRow, shapeRow } from './formats.js';
+import { redactHeaders, scrubSecrets } from '../http/redact.js';
+
+export interface EngineOptions {
+  runner: PageRunner;
+  cursors: CursorCodec;
+  mappings: MappingLookup;
+  upstreamBudget: number;
+  maxBufferedRows: number;
+  now?: () => Date;
+}
+
+/** Rows fetched per step while streaming: big enough to be efficient, small enough to stay flat in memory. */
+const STREAM_STEP_ROWS = 1000;
+
+/** Runs a usage request end to end: plan, cursor, pages, and the response in the asked format. */
+export class UsageEngine {
+  constructor(private readonly opts: EngineOptions) {}
+
+  async serve(tenant: string, account: Account, connector: Connector, req: UsageRequest, reply: FastifyReply, log: FastifyBaseLogger): Promise<void> {
+    let payload: CursorPayload | undefined;
+    if (req.cursor) payload = this.opts.cursors.decode(req.cursor, queryHash(tenant, req.query as Record<string, unknown>));
+    const range = payload ? { start: new Date(payload.r[0]), end: new Date(payload.r[1]) } : undefined;
+    const plan = makePlan(tenant, account, connector, req, this.opts.mappings, range, this.opts.now?.());
+    const state: PageState = payload?.s ?? { w: 0, p: null, o: 0 };
+    if (state.w < 0 || state.w > plan.windows.length) {
+      throw new AppError('invalid_cursor', 'The cursor points outside the date range. Start again without next_cursor.');
+    }
+    const filter = rowFilter(req);
+    const runOpts: RunOptions = {
+      limit: req.limit,
+      ignoreLimit: req.ignoreLimit,
+      raw: req.format === 'raw',
+      budget: this.opts.upstreamBudget,
+      remoteQuery: req.remoteQuery,
+      rowFilter: filter,
+      maxRows: this.opts.maxBufferedRows,
+    };
+    if (req.format === 'stream') {
+      await this.stream(plan, state, req, runOpts, reply, log);
+      return;
+    }
+    const result = await this.opts.runner.run(plan, state, runOpts);
+    const nextCursor = result.next ? this.cursorFor(plan, result.next) : null;
+    setRateHeaders(reply, result);
+    const shaped = result.rows.map((r) => shapeRow(r, req));
+    let body: Record<string, unknown>;
+    switch (req.format) {
+      case 'raw':
+        body = { result: result.bodies, next_cursor: nextCursor, result_count: result.bodies.length };
+        break;
+      case 'normalized': {
+        const flat = shaped.map((r) => normalizeRow(r, req.excludeFields));
+        body = { result: req.keyBy ? keyRows(flat, req.keyBy) : flat, next_cursor: nextCursor, result_count: flat.length };
+        break;
+      }
+      default:
+        body = { result: req.keyBy ? keyRows(shaped, req.keyBy) : shaped, next_cursor: nextCursor, result_count: shaped.length };
+    }
+    if (result.partial) body.is_partial_response = true;
+    if (req.format === 'debug') body.debug = debugView(result, nextCursor);
+    let text = JSON.stringify(body);
+    // Vendor bodies are shown as they came; a vendor that echoes a key back must not leak it.
+    if (req.format === 'debug' || req.format === 'raw') text = scrubSecrets(text, Object.values(account.credentials));
+    reply.status(200).type('application/json; charset=utf-8').send(text);
+  }
+
+  private cursorFor(plan: Plan, state: PageState): string {
+    return this.opts.cursors.encode({
+      v: 1,
+      q: plan.queryHash,
+      r: [plan.range.start.toISOString(), plan.range.end.toISOString()],
+      s: state,
+    });
+  }
+
+  /**
+   * NDJSON of every row of the range. The first step runs before any byte is sent, so an early
+   * failure is a normal error response; a later one ends the stream with one `{"error": …}` line.
+   */
+  private async stream(plan: Plan, start: PageState, req: UsageRequest, opts: RunOptions, reply: FastifyReply, log: FastifyBaseLogger): Promise<void> {
+    const stepOpts: RunOptions = { ...opts, limit: STREAM_STEP_ROWS, ignoreLimit: false };
+    let result = await this.opts.runner.run(plan, start, stepOpts);
+    setRateHeaders(reply, result);
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { ...headersOf(reply), 'content-type': 'application/x-ndjson; charset=utf-8' });
+    try {
+      for (;;) {
+        let chunk = '';
+        for (const row of result.rows) chunk += `${JSON.stringify(shapeRow(row, req))}\n`;
+        if (chunk && !raw.write(chunk)) await once(raw, 'drain');
+        if (raw.destroyed || !result.next) break;
+        result = await this.opts.runner.run(plan, result.next, stepOpts);
+      }
+    } catch (err) {
+      const envelope =
+        err instanceof AppError
+          ? err.toEnvelope()
+          : new AppError('internal_error', 'The stream failed part-way; the rows above are complete and correct.').toEnvelope();
+      if (!(err instanceof AppError)) log.error({ err }, 'stream failed');
+      if (!raw.destroyed) raw.write(`${JSON.stringify({ error: envelope })}\n`);
+    }
+    raw.end();
+  }
+}
+
+function headersOf(reply: FastifyReply): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) out[k] = String(v);
+  return out;
+}
+
+/** Passes the vendor's rate-limit state on; where the vendor sends none, the gateway's own bucket for it. */
+function setRateHeaders(reply: FastifyReply, result: PageResult): void {
+  const h = result.last?.responseHeaders ?? {};
+  const pick = (...names: string[]) => names.map((n) => h[n]).find((v) => v !== undefined);
+  const limit = pick('ratelimit-limit', 'x-ratelimit-limit', 'anthropic-ratelimit-requests-limit');
+  const remaining = pick('ratelimit-remaining', 'x-ratelimit-remaining', 'anthropic-ratelimit-requests-remaining');
+  const reset = pick('ratelimit-reset', 'x-ratelimit-reset');
+  if (limit !== undefined || remaining !== undefined) {
+    if (limit !== undefined) reply.header('ratelimit-limit', limit);
+    if (remaining !== undefined) reply.header('ratelimit-remaining', remaining);
+    if (reset !== undefined) reply.header('ratelimit-reset', reset);
+    return;
+  }
+  if (result.rule && result.rate) {
+    reply.header('ratelimit-limit', String(result.rule.requests));
+    reply.header('ratelimit-remaining', String(result.rate.remaining));
+    reply.header('ratelimit-reset', String(result.rate.resetSeconds));
+  }
+}
+
+function debugView(result: PageResult, nextCursor: string | null): Record<string, unknown> {
+  return {
+    requestUrl: result.last?.requestUrl ?? null,
+    requestOptions: result.last?.requestOptions ?? null,
+    data: result.last?.body ?? null,
+    responseHeaders: result.last ? redactHeaders(result.last.responseHeaders) : null,
+    nextCursor,
+    isLooping: result.isLooping,
+    isEmptyResult: result.rows.length === 0,
+    resultCount: result.rows.length,
+    calls: result.calls,
+  };
+}
+
+export type { UsageRow };

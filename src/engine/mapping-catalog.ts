@@ -1,0 +1,56 @@
+import type { Account } from '../schemas/account.js';
+import { compileMapping, mergeMappingDocs, type CompiledMapping } from '../mapping/compile.js';
+import { loadMappings } from '../mapping/load.js';
+import type { ConnectorRegistry } from './registry.js';
+
+/** Thrown at boot when a connector's report names a mapping file that does not exist. */
+export class MissingMappingError extends Error {}
+
+/**
+ * Every compiled mapping, by integration and name, compiled once at boot; plus per-account
+ * overrides, compiled on first use and kept until the account changes.
+ */
+export class MappingCatalog {
+  private readonly overrides = new Map<string, { stamp: string; compiled: CompiledMapping }>();
+
+  private constructor(private readonly base: Map<string, Map<string, CompiledMapping>>) {}
+
+  static async load(dir: string, connectors: ConnectorRegistry): Promise<MappingCatalog> {
+    const base = await loadMappings(dir);
+    for (const c of connectors.all()) {
+      for (const [report, spec] of Object.entries(c.spec.reports ?? {})) {
+        const name = spec.mapping ?? report;
+        if (!base.get(c.spec.slug)?.has(name)) {
+          throw new MissingMappingError(
+            `connectors/${c.spec.slug}/connector.yaml#/reports/${report}: no mapping file mappings/${c.spec.slug}/${name}.yaml`,
+          );
+        }
+      }
+    }
+    return new MappingCatalog(base);
+  }
+
+  /** Compiles each override onto its base so a bad one is refused when it is saved, not when used. */
+  check(slug: string, overrides: Record<string, unknown>): void {
+    for (const [name, override] of Object.entries(overrides)) {
+      const compiled = this.base.get(slug)?.get(name);
+      if (!compiled) {
+        throw new Error(`no ${slug} mapping named "${name}"; known: ${[...(this.base.get(slug)?.keys() ?? [])].join(', ')}`);
+      }
+      compileMapping(mergeMappingDocs(compiled.doc, override, `mapping_overrides.${name}`), `mapping_overrides.${name}`);
+    }
+  }
+
+  get(slug: string, name: string, account: Account): CompiledMapping | undefined {
+    const compiled = this.base.get(slug)?.get(name);
+    const override = account.mapping_overrides?.[name];
+    if (!compiled || override === undefined) return compiled;
+    const key = `${account.tenant}\0${account.id}\0${name}`;
+    const cached = this.overrides.get(key);
+    if (cached && cached.stamp === account.updated_at) return cached.compiled;
+    const merged = mergeMappingDocs(compiled.doc, override, `integrated account ${account.id} mapping_overrides.${name}`);
+    const result = compileMapping(merged, `integrated account ${account.id} mapping_overrides.${name}`);
+    this.overrides.set(key, { stamp: account.updated_at, compiled: result });
+    return result;
+  }
+}

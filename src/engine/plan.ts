@@ -1,0 +1,130 @@
+import type { Account } from '../schemas/account.js';
+import type { Resource } from '../schemas/connector.js';
+import type { CompiledMapping } from '../mapping/compile.js';
+import { AppError } from '../errors.js';
+import type { Connector } from './registry.js';
+import type { UsageRequest } from './usage-request.js';
+import { addDays, startOfUtcDay, DAY_MS } from './dates.js';
+import { splitWindows, type DateWindow } from './windows.js';
+import { queryHash } from './cursor.js';
+import { credentialOf } from './request-builder.js';
+
+/** Everything decided before the first vendor call: what to call, over which windows, mapped how. */
+export interface Plan {
+  account: Account;
+  connector: Connector;
+  reportType: string;
+  resourceName: string;
+  resource: Resource;
+  mapping: CompiledMapping;
+  range: { start: Date; end: Date };
+  windows: DateWindow[];
+  queryHash: string;
+}
+
+export type MappingLookup = (integration: string, mappingName: string, account: Account) => CompiledMapping | undefined;
+
+const DEFAULT_RANGE_DAYS = 7;
+const DEFAULT_MAX_RANGE_DAYS = 366;
+
+/**
+ * Parameters a report must declare before it may receive them; anything else the gateway does
+ * itself (filters, single day) or refuses, since silently ignoring a parameter gives wrong answers.
+ */
+const PUSHDOWN_ONLY: readonly (keyof UsageRequest['query'])[] = [
+  'group_by',
+  'granularity',
+  'sort_by',
+  'sort_order',
+  'include_deleted_users',
+  'api_key_id',
+  'page',
+  'page_size',
+];
+
+export function makePlan(
+  tenant: string,
+  account: Account,
+  connector: Connector,
+  req: UsageRequest,
+  mappings: MappingLookup,
+  range: { start: Date; end: Date } | undefined,
+  now = new Date(),
+): Plan {
+  const reports = connector.spec.reports ?? {};
+  const report = reports[req.reportType];
+  const supported = Object.keys(reports).filter((r) => {
+    const res = connector.spec.resources?.[reports[r]?.resource ?? ''];
+    return res !== undefined && account.credentials[res.credential] !== undefined;
+  });
+  if (!report) {
+    throw new AppError(
+      'unsupported_report_type',
+      `report_type=${req.reportType} is not available for ${connector.spec.slug} accounts${req.reportTypeExplicit ? '' : ' (it is the default when no report_type is given)'}. This account supports: ${supported.join(', ') || 'none'}.`,
+      { details: { parameter: 'report_type', allowed: supported } },
+    );
+  }
+  const resource = connector.spec.resources?.[report.resource] as Resource;
+  if (account.credentials[resource.credential] === undefined) {
+    const field = resource.credential;
+    throw new AppError(
+      'missing_credential',
+      `report_type=${req.reportType} needs the ${field} credential (${connector.spec.credentials[field]?.description ?? field}); add it with PATCH /integrated-accounts/${account.id}. With its current credentials this account supports: ${supported.join(', ') || 'none'}.`,
+      { details: { parameter: 'report_type', credential: field, allowed: supported } },
+    );
+  }
+  credentialOf(account, resource.credential);
+  for (const name of PUSHDOWN_ONLY) {
+    if (req.query[name] !== undefined) {
+      throw new AppError(
+        'unsupported_parameter',
+        `${name} is not supported for report_type=${req.reportType} on ${connector.spec.slug}: the vendor cannot apply it and the gateway cannot apply it correctly across pages. Leave it out.`,
+        { details: { parameter: name } },
+      );
+    }
+  }
+  const mapping = mappings(connector.spec.slug, report.mapping ?? req.reportType, account);
+  if (!mapping) throw new Error(`no mapping ${report.mapping ?? req.reportType} for ${connector.spec.slug}`);
+
+  const resolved = range ?? resolveRange(req, report.default_days ?? DEFAULT_RANGE_DAYS, report.default_end_offset_days ?? 0, now);
+  const maxDays = report.max_range_days ?? DEFAULT_MAX_RANGE_DAYS;
+  if (resolved.end.getTime() - resolved.start.getTime() > maxDays * DAY_MS) {
+    throw new AppError(
+      'invalid_parameter',
+      `The date range is longer than the ${maxDays} days report_type=${req.reportType} allows on ${connector.spec.slug}; ask for a shorter range.`,
+      { details: { parameter: 'start_date' } },
+    );
+  }
+  return {
+    account,
+    connector,
+    reportType: req.reportType,
+    resourceName: report.resource,
+    resource,
+    mapping,
+    range: resolved,
+    windows: splitWindows(resolved.start, resolved.end, resource.window),
+    queryHash: queryHash(tenant, req.query as Record<string, unknown>),
+  };
+}
+
+/** Fills in a missing start or end; `date` means that one day. */
+function resolveRange(req: UsageRequest, defaultDays: number, endOffsetDays: number, now: Date): { start: Date; end: Date } {
+  if (req.date !== undefined) {
+    if (req.start || req.end) {
+      throw new AppError('invalid_parameter', 'Give either date or start_date/end_date, not both.', { details: { parameter: 'date' } });
+    }
+    const day = new Date(`${req.date}T00:00:00Z`);
+    return { start: day, end: addDays(day, 1) };
+  }
+  const todayEnd = addDays(startOfUtcDay(now), 1 - endOffsetDays);
+  if (req.start && req.end) return { start: req.start, end: req.end };
+  if (req.start) {
+    if (req.start >= todayEnd) {
+      throw new AppError('invalid_parameter', 'start_date is in the future; there is no usage there yet.', { details: { parameter: 'start_date' } });
+    }
+    return { start: req.start, end: todayEnd };
+  }
+  const end = req.end ?? addDays(startOfUtcDay(now), -endOffsetDays);
+  return { start: addDays(end, -defaultDays), end };
+}

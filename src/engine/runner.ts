@@ -1,0 +1,253 @@
+import type { UsageRow } from '../schemas/usage.js';
+import { mergeRows } from '../mapping/compile.js';
+import { AppError } from '../errors.js';
+import { redactHeaders, scrubSecrets } from '../http/redact.js';
+import type { Plan } from './plan.js';
+import type { PageState } from './cursor.js';
+import type { CallRecord, UpstreamCaller, RetryPolicy } from './upstream.js';
+import { DEFAULT_RETRY } from './upstream.js';
+import { buildRequest } from './request-builder.js';
+import { nextPage } from './paginate.js';
+import { getPath } from './path.js';
+import type { RateDecision } from './rate-limit.js';
+
+/** One vendor page as fetched and mapped. */
+interface FetchedPage {
+  body: unknown;
+  records: unknown[];
+  next: string | number | null;
+  requestUrl: string;
+  requestOptions: { method: string; headers: Record<string, unknown> };
+  responseHeaders: Record<string, string>;
+}
+
+export interface RunOptions {
+  limit: number;
+  ignoreLimit: boolean;
+  /** Raw format: collect vendor bodies instead of rows. */
+  raw: boolean;
+  budget: number;
+  remoteQuery: Record<string, string | string[]>;
+  rowFilter: (row: UsageRow) => boolean;
+  maxRows: number;
+}
+
+export interface PageResult {
+  rows: UsageRow[];
+  bodies: unknown[];
+  next: PageState | null;
+  partial: boolean;
+  isLooping: boolean;
+  last: FetchedPage | undefined;
+  calls: CallRecord[];
+  rate: RateDecision | undefined;
+  rule: { requests: number; perSeconds: number } | undefined;
+}
+
+export interface RunnerDeps {
+  caller: UpstreamCaller;
+  hostAllowedFor: (integration: string, hostname: string) => boolean;
+  /** Caps every connector's own timeout (operators bound how long a request may hang). */
+  maxTimeoutMs?: number;
+  now?: () => number;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Walks date windows and vendor pages from a paging state until a page of rows is full, the
+ * range ends, or the upstream budget runs out. The state it returns is exactly where the next
+ * page starts, so paging with any limit yields the same rows once each.
+ */
+export class PageRunner {
+  constructor(private readonly deps: RunnerDeps) {}
+
+  async run(plan: Plan, start: PageState, opts: RunOptions): Promise<PageResult> {
+    const calls: CallRecord[] = [];
+    const rows: UsageRow[] = [];
+    const bodies: unknown[] = [];
+    let state: PageState | null = { ...start };
+    let partial = false;
+    let isLooping = false;
+    let last: FetchedPage | undefined;
+    let rate: RateDecision | undefined;
+    const seen = new Set<string>();
+    const upstreamCalls = () => calls.filter((c) => !c.cacheHit && !c.shared).length;
+
+    while (state && state.w < plan.windows.length) {
+      if (upstreamCalls() >= opts.budget) {
+        partial = true;
+        break;
+      }
+      let mapped: UsageRow[];
+      let next: string | number | null;
+      if (plan.mapping.aggregate && !opts.raw) {
+        // Aggregated reports merge records of the whole window (remote and local halves of a
+        // user-day may sit on different vendor pages), so the window is read to its end first.
+        const whole = await this.fetchWindow(plan, state.w, opts, calls, () => upstreamCalls() >= opts.budget);
+        if (!whole) {
+          partial = true;
+          break;
+        }
+        last = whole.last;
+        rate = whole.rate ?? rate;
+        isLooping ||= whole.isLooping;
+        mapped = mergeRows(whole.records.flatMap((r) => this.map(plan, r)));
+        next = null;
+      } else {
+        const fetched = await this.fetchPage(plan, state.w, state.p, opts, calls);
+        last = fetched.page;
+        rate = fetched.rate ?? rate;
+        next = fetched.page.next;
+        if (next !== null && (seen.has(`${state.w}:${String(next)}`) || next === state.p)) {
+          isLooping = true;
+          next = null;
+        }
+        if (state.p !== null) seen.add(`${state.w}:${String(state.p)}`);
+        if (next !== null) seen.add(`${state.w}:${String(next)}`);
+        if (opts.raw) {
+          bodies.push(fetched.page.body);
+          state = next !== null ? { w: state.w, p: next, o: 0 } : { w: state.w + 1, p: null, o: 0 };
+          if (fetched.page.records.length > 0 || bodies.length >= opts.limit) break;
+          continue;
+        }
+        mapped = fetched.page.records.flatMap((r) => this.map(plan, r));
+      }
+      const kept = mapped.filter(opts.rowFilter);
+      const room = opts.ignoreLimit ? Number.POSITIVE_INFINITY : opts.limit - rows.length;
+      const taken = kept.slice(state.o, state.o + room);
+      if (rows.length + taken.length > opts.maxRows) {
+        throw new AppError(
+          'response_too_large',
+          `One vendor page holds more than ${opts.maxRows} rows, the most a buffered response may hold; page with limit instead of truto_ignore_limit, or use truto_response_format=stream.`,
+          { details: { parameter: 'truto_ignore_limit', max_rows: opts.maxRows } },
+        );
+      }
+      for (const row of taken) rows.push(row);
+      if (state.o + taken.length < kept.length) {
+        state = { w: state.w, p: state.p, o: state.o + taken.length };
+        break;
+      }
+      state = next !== null ? { w: state.w, p: next, o: 0 } : { w: state.w + 1, p: null, o: 0 };
+      if (rows.length >= opts.limit || (opts.ignoreLimit && rows.length > 0)) break;
+    }
+    if (state && state.w >= plan.windows.length) state = null;
+    const rule = this.rateRule(plan);
+    return { rows, bodies, next: state, partial, isLooping, last, calls, rate, rule };
+  }
+
+  private map(plan: Plan, record: unknown): UsageRow[] {
+    return plan.mapping.map(record, {
+      integration: plan.connector.spec.slug,
+      accountId: plan.account.id,
+      reportType: plan.reportType,
+    });
+  }
+
+  private async fetchWindow(
+    plan: Plan,
+    w: number,
+    opts: RunOptions,
+    calls: CallRecord[],
+    budgetSpent: () => boolean,
+  ): Promise<{ records: unknown[]; last: FetchedPage; rate: RateDecision | undefined; isLooping: boolean } | undefined> {
+    const records: unknown[] = [];
+    const seen = new Set<string>();
+    let p: string | number | null = null;
+    let rate: RateDecision | undefined;
+    let isLooping = false;
+    for (;;) {
+      const fetched = await this.fetchPage(plan, w, p, opts, calls);
+      rate = fetched.rate ?? rate;
+      for (const r of fetched.page.records) records.push(r);
+      const next = fetched.page.next;
+      if (next === null) return { records, last: fetched.page, rate, isLooping };
+      if (seen.has(String(next)) || next === p) {
+        isLooping = true;
+        return { records, last: fetched.page, rate, isLooping };
+      }
+      seen.add(String(next));
+      p = next;
+      if (budgetSpent()) return undefined;
+    }
+  }
+
+  private async fetchPage(
+    plan: Plan,
+    w: number,
+    p: string | number | null,
+    opts: RunOptions,
+    calls: CallRecord[],
+  ): Promise<{ page: FetchedPage; rate: RateDecision | undefined }> {
+    const { connector, resource, account } = plan;
+    const window = plan.windows[w];
+    if (!window) throw new Error(`window ${w} out of range`);
+    const request = buildRequest({ spec: connector.spec, resource, account, window, page: p, remoteQuery: opts.remoteQuery });
+    if (this.deps.maxTimeoutMs !== undefined) request.timeoutMs = Math.min(request.timeoutMs, this.deps.maxTimeoutMs);
+    const secrets = Object.values(account.credentials);
+    const rateLimit = this.rateRule(plan);
+    const result = await this.deps.caller.call({
+      request,
+      integration: connector.spec.slug,
+      resource: plan.resourceName,
+      secrets,
+      hostAllowed: (hostname) => this.deps.hostAllowedFor(connector.spec.slug, hostname),
+      cacheKeyScope: `${account.tenant}\0${account.id}`,
+      cacheTtlMs: this.cacheTtl(plan, window.end),
+      rate: rateLimit ? { key: `${account.tenant}\0${account.id}\0${resource.rate_limit_group}`, rule: rateLimit } : undefined,
+      retry: this.retryPolicy(plan),
+      calls,
+      parse: (response) => {
+        try {
+          return JSON.parse(response.text);
+        } catch {
+          throw new AppError(
+            'remote_malformed_response',
+            `${connector.spec.slug} answered with a body that is not valid JSON; nothing was returned. Retry later.`,
+            { remote: { rawResponse: scrubSecrets(response.text.slice(0, 2048), secrets) } },
+          );
+        }
+      },
+    });
+    const { response, body } = result;
+    const records = getPath(body, resource.records_path);
+    if (!Array.isArray(records)) {
+      throw new AppError(
+        'remote_malformed_response',
+        `${connector.spec.slug} answered without a "${resource.records_path}" list of records; nothing was returned.`,
+        { remote: { rawResponse: body } },
+      );
+    }
+    const next = nextPage(resource.pagination, body, p, records.length);
+    return {
+      rate: result.rate,
+      page: {
+        body,
+        records,
+        next,
+        requestUrl: calls[calls.length - 1]?.url ?? request.url.toString(),
+        requestOptions: { method: request.method, headers: redactHeaders(request.headers) },
+        responseHeaders: response.headers,
+      },
+    };
+  }
+
+  private rateRule(plan: Plan): { requests: number; perSeconds: number } | undefined {
+    const group = plan.resource.rate_limit_group;
+    const declared = group ? plan.connector.spec.rate_limits?.find((r) => r.group === group) : undefined;
+    return declared ? { requests: declared.requests, perSeconds: declared.per_seconds } : undefined;
+  }
+
+  private retryPolicy(plan: Plan): RetryPolicy {
+    const r = plan.connector.spec.retry;
+    return r ? { attempts: r.attempts, baseDelayMs: r.base_delay_ms, maxRetryAfterS: r.max_retry_after_s } : DEFAULT_RETRY;
+  }
+
+  /** Settled periods are cached long; periods that may still change, briefly. */
+  private cacheTtl(plan: Plan, windowEnd: Date): number {
+    const c = plan.connector.spec.cache ?? { fresh_ttl_s: 60, settled_ttl_s: 3600, settled_after_hours: 48 };
+    const now = this.deps.now?.() ?? Date.now();
+    const settled = windowEnd.getTime() + c.settled_after_hours * HOUR_MS <= now;
+    return (settled ? c.settled_ttl_s : c.fresh_ttl_s) * 1000;
+  }
+}
