@@ -9,13 +9,22 @@ export function getPath(value: unknown, path: string): unknown {
   return cur;
 }
 
-/** Deletes a dotted path from an object in place (for truto_exclude_fields). */
-export function deletePath(value: Record<string, unknown>, path: string): void {
-  const segs = path.split('.');
-  let cur: unknown = value;
-  for (let i = 0; i < segs.length - 1; i++) {
-    if (cur === null || typeof cur !== 'object') return;
-    cur = (cur as Record<string, unknown>)[segs[i] as string];
+/**
+ * Deletes a dotted path in place (for truto_exclude_fields). Arrays on the way are walked into,
+ * so `remote_data.actor` also reaches each record of an aggregated row's remote_data list.
+ */
+export function deletePath(value: unknown, path: string): void {
+  deleteSegments(value, path.split('.'));
+}
+
+function deleteSegments(cur: unknown, segs: string[]): void {
+  if (cur === null || typeof cur !== 'object') return;
+  if (Array.isArray(cur)) {
+    for (const item of cur) deleteSegments(item, segs);
+    return;
   }
-  if (cur !== null && typeof cur === 'object') delete (cur as Record<string, unknown>)[segs[segs.length - 1] as string];
+  const [head, ...rest] = segs as [string, ...string[]];
+  const obj = cur as Record<string, unknown>;
+  if (rest.length === 0) delete obj[head];
+  else deleteSegments(obj[head], rest);
 }

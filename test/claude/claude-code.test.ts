@@ -55,7 +55,7 @@ t.test('activity: one row per actor-day plus one per model, numbers as the vendo
   const tokens = rows.reduce((s, r) => s + (r.usage?.tokens?.output ?? 0), 0);
   t.equal(tokens, records.reduce((s, r) => s + r.model_breakdown.reduce((m, b) => m + b.tokens.output, 0), 0), 'output tokens add up');
   t.ok(rows.every((r) => r.surface === 'claude_code'));
-  t.ok(rows.every((r) => r.start_date >= '2026-03-02' && r.end_date <= '2026-03-09T'), 'rows stay in the range');
+  t.ok(rows.every((r) => r.start_date >= '2026-03-02' && r.end_date <= '2026-03-09T00:00:00.000Z'), 'rows stay in the range');
 
   const again = await rig.usage(`report_type=activity&${RANGE}&limit=1000`);
   t.same(again.body.result.map((r: Row) => r.id), rows.map((r) => r.id), 'the same facts get the same ids');

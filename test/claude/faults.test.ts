@@ -120,7 +120,7 @@ t.test('the upstream budget ends a page early with is_partial_response', async (
 t.test('a failure mid-stream ends with one error line', async (t) => {
   const rig = await startClaudeRig();
   t.teardown(() => rig.close());
-  rig.emu.controls.set({ failAfterRequests: 12, retryAfterSeconds: null });
+  rig.emu.controls.set({ failAfterRequests: 25, retryAfterSeconds: null });
   const res = await rig.gw.runtime.app.inject({
     method: 'GET',
     url: '/unified/usage-metering/usage?integrated_account_id=cc&report_type=activity&start_date=2026-01-20&end_date=2026-03-10&truto_response_format=stream',
