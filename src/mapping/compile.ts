@@ -39,6 +39,8 @@ export interface CompiledMapping {
   readonly aggregate: boolean;
   /** the generated JavaScript, for debugging */
   readonly source: string;
+  /** the mapping document it was compiled from (deep-frozen copy): the base for `mergeMappingDocs` */
+  readonly doc: unknown;
   map(record: unknown, ctx: MapContext): UsageRow[];
 }
 
@@ -109,7 +111,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 function isPrimitive(v: unknown): v is string | number | boolean | null {
-  return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+  return (
+    v === null ||
+    typeof v === 'string' ||
+    typeof v === 'boolean' ||
+    (typeof v === 'number' && Number.isFinite(v))
+  );
 }
 /** names an object or array inherits: reading them needs an own-property check */
 function inherited(seg: string): boolean {
@@ -141,7 +148,8 @@ class Compiler {
   private itemVars: string[] = [];
 
   constructor(private readonly file: string) {
-    for (const [name, value] of Object.entries(HELPERS)) this.shared.set(`helper:${name}`, this.pushConst(value));
+    for (const [name, value] of Object.entries(HELPERS))
+      this.shared.set(`helper:${name}`, this.pushConst(value));
   }
 
   fail(pointer: string, msg: string): never {
@@ -241,7 +249,8 @@ class Compiler {
   transforms(c: C, node: Record<string, unknown>, ptr: string): C {
     const spec = node.transform;
     if (spec === undefined) {
-      if (node.args !== undefined) this.fail(`${ptr}/args`, '`args` is only allowed with a single `transform` name');
+      if (node.args !== undefined)
+        this.fail(`${ptr}/args`, '`args` is only allowed with a single `transform` name');
       return c;
     }
     if (typeof spec === 'string') return this.step(c, spec, node.args, `${ptr}/transform`, `${ptr}/args`);
@@ -249,7 +258,10 @@ class Compiler {
       return this.fail(`${ptr}/transform`, 'a transform is a name or a non-empty list of steps');
     }
     if (node.args !== undefined) {
-      this.fail(`${ptr}/args`, 'with a list of transform steps, give each step its own `args` ({ name, args })');
+      this.fail(
+        `${ptr}/args`,
+        'with a list of transform steps, give each step its own `args` ({ name, args })',
+      );
     }
     spec.forEach((s, i) => {
       const at = `${ptr}/transform/${i}`;
@@ -257,7 +269,8 @@ class Compiler {
         c = this.step(c, s, undefined, at, `${at}/args`);
       } else if (isPlainObject(s)) {
         for (const k of Object.keys(s)) {
-          if (k !== 'name' && k !== 'args') this.fail(`${at}/${pointerSegment(k)}`, `unknown key '${k}' in a transform step`);
+          if (k !== 'name' && k !== 'args')
+            this.fail(`${at}/${pointerSegment(k)}`, `unknown key '${k}' in a transform step`);
         }
         if (typeof s.name !== 'string') this.fail(`${at}/name`, 'a transform step needs a `name`');
         c = this.step(c, s.name, s.args, `${at}/name`, `${at}/args`);
@@ -343,7 +356,10 @@ class Compiler {
 
   private list(v: unknown, ptr: string, scope: Scope, min: number): C[] {
     if (!Array.isArray(v) || v.length < min) {
-      return this.fail(ptr, min > 0 ? 'must be a non-empty list of expressions' : 'must be a list of expressions');
+      return this.fail(
+        ptr,
+        min > 0 ? 'must be a non-empty list of expressions' : 'must be a list of expressions',
+      );
     }
     return v.map((e, i) => this.expr(e, `${ptr}/${i}`, scope));
   }
@@ -365,17 +381,24 @@ class Compiler {
   private enumExpr(v: unknown, ptr: string, scope: Scope): C {
     if (!isPlainObject(v)) return this.fail(ptr, 'enum is { from, map, default? }');
     for (const k of Object.keys(v)) {
-      if (k !== 'from' && k !== 'map' && k !== 'default') this.fail(`${ptr}/${pointerSegment(k)}`, `unknown key '${k}' in enum`);
+      if (k !== 'from' && k !== 'map' && k !== 'default')
+        this.fail(`${ptr}/${pointerSegment(k)}`, `unknown key '${k}' in enum`);
     }
     if (!Object.hasOwn(v, 'from')) this.fail(ptr, 'enum needs `from`');
-    if (!isPlainObject(v.map)) return this.fail(`${ptr}/map`, 'enum `map` must be an object of value → result');
+    if (!isPlainObject(v.map))
+      return this.fail(`${ptr}/map`, 'enum `map` must be an object of value → result');
     const map = new Map<string, unknown>();
     for (const [k, r] of Object.entries(v.map)) {
-      if (!isPrimitive(r)) this.fail(`${ptr}/map/${pointerSegment(k)}`, 'enum results must be strings, numbers, booleans or null');
+      if (!isPrimitive(r))
+        this.fail(
+          `${ptr}/map/${pointerSegment(k)}`,
+          'enum results must be strings, numbers, booleans or null',
+        );
       map.set(k, r);
     }
     const dflt = v.default === undefined ? null : v.default;
-    if (!isPrimitive(dflt)) this.fail(`${ptr}/default`, 'enum default must be a string, number, boolean or null');
+    if (!isPrimitive(dflt))
+      this.fail(`${ptr}/default`, 'enum default must be a string, number, boolean or null');
     const from = this.expr(v.from, `${ptr}/from`, scope);
     return { code: `${this.h('EN')}(${this.k(map)}, ${q(dflt)}, ${from.code})`, item: from.item };
   }
@@ -418,11 +441,13 @@ class Compiler {
       return `(${subject} ${node.exists ? '!==' : '==='} null)`;
     }
     if (test === 'equals') {
-      if (!isPrimitive(node.equals)) this.fail(`${ptr}/equals`, 'equals compares with a string, number, boolean or null');
+      if (!isPrimitive(node.equals))
+        this.fail(`${ptr}/equals`, 'equals compares with a string, number, boolean or null');
       return `(${subject} === ${q(node.equals)})`;
     }
     const values = node.in;
-    if (!Array.isArray(values) || values.length === 0) return this.fail(`${ptr}/in`, "'in' needs a non-empty list of values");
+    if (!Array.isArray(values) || values.length === 0)
+      return this.fail(`${ptr}/in`, "'in' needs a non-empty list of values");
     values.forEach((x, i) => {
       if (!isPrimitive(x)) this.fail(`${ptr}/in/${i}`, "'in' values are strings, numbers, booleans or null");
     });
@@ -436,7 +461,10 @@ class Compiler {
     if (!isPlainObject(spec)) return this.fail(ptr, 'a row spec is an object');
     for (const k of Object.keys(spec)) {
       if (!ROW_KEYS.has(k)) {
-        this.fail(`${ptr}/${pointerSegment(k)}`, `unknown key '${k}' in a row spec (known: ${[...ROW_KEYS].join(', ')})`);
+        this.fail(
+          `${ptr}/${pointerSegment(k)}`,
+          `unknown key '${k}' in a row spec (known: ${[...ROW_KEYS].join(', ')})`,
+        );
       }
     }
     const name = spec.name;
@@ -452,7 +480,8 @@ class Compiler {
     const lines: string[] = [];
 
     // fields, evaluated into locals
-    if (!isPlainObject(spec.fields)) this.fail(`${ptr}/fields`, 'fields must be an object of Usage field → expression');
+    if (!isPlainObject(spec.fields))
+      this.fail(`${ptr}/fields`, 'fields must be an object of Usage field → expression');
     const fields = spec.fields as Record<string, unknown>;
     const fieldVar = new Map<string, string>();
     Object.keys(fields).forEach((path, j) => {
@@ -488,7 +517,8 @@ class Compiler {
         const at = `${ptr}/charges/${j}`;
         if (!isPlainObject(c)) return this.fail(at, 'a charge is { amount, currency, type }');
         for (const k of Object.keys(c)) {
-          if (k !== 'amount' && k !== 'currency' && k !== 'type') this.fail(`${at}/${pointerSegment(k)}`, `unknown key '${k}' in a charge`);
+          if (k !== 'amount' && k !== 'currency' && k !== 'type')
+            this.fail(`${at}/${pointerSegment(k)}`, `unknown key '${k}' in a charge`);
         }
         if (typeof c.type !== 'string' || !CHARGE_TYPES.includes(c.type)) {
           return this.fail(`${at}/type`, `charge type must be one of ${CHARGE_TYPES.join(', ')}`);
@@ -496,7 +526,9 @@ class Compiler {
         if (!Object.hasOwn(c, 'amount')) this.fail(at, 'a charge needs an `amount`');
         const amount = this.expr(c.amount, `${at}/amount`, scope).code;
         const currency =
-          c.currency === undefined ? 'null' : `${this.h('S')}(${this.expr(c.currency, `${at}/currency`, scope).code})`;
+          c.currency === undefined
+            ? 'null'
+            : `${this.h('S')}(${this.expr(c.currency, `${at}/currency`, scope).code})`;
         const a = `a${j}_${i}`;
         lines.push(
           `const ${a} = ${this.h('N')}(${amount});`,
@@ -512,7 +544,8 @@ class Compiler {
       lines.push(`const rs_${i} = [];`);
       (spec.resources as unknown[]).forEach((r, j) => {
         const at = `${ptr}/resources/${j}`;
-        if (!isPlainObject(r)) return this.fail(at, 'a resource is { id, name, workspace_id, workspace_name }');
+        if (!isPlainObject(r))
+          return this.fail(at, 'a resource is { id, name, workspace_id, workspace_name }');
         for (const k of Object.keys(r)) {
           if (!(RESOURCE_KEYS as readonly string[]).includes(k)) {
             this.fail(`${at}/${pointerSegment(k)}`, `unknown key '${k}' in a resource`);
@@ -520,7 +553,8 @@ class Compiler {
         }
         const val = (k: (typeof RESOURCE_KEYS)[number]): string => {
           const local = `res_${k}_${j}_${i}`;
-          const code = r[k] === undefined ? 'null' : `${this.h('S')}(${this.expr(r[k], `${at}/${k}`, scope).code})`;
+          const code =
+            r[k] === undefined ? 'null' : `${this.h('S')}(${this.expr(r[k], `${at}/${k}`, scope).code})`;
           lines.push(`const ${local} = ${code};`);
           return local;
         };
@@ -532,7 +566,9 @@ class Compiler {
           const wn = val('workspace_name');
           ws = `, "workspace": (${wi} === null && ${wn} === null ? null : { "id": ${wi}, "name": ${wn} })`;
         }
-        lines.push(`if (${id} !== null || ${nm} !== null) rs_${i}.push({ "id": ${id}, "name": ${nm}${ws} });`);
+        lines.push(
+          `if (${id} !== null || ${nm} !== null) rs_${i}.push({ "id": ${id}, "name": ${nm}${ws} });`,
+        );
       });
     }
 
@@ -541,7 +577,13 @@ class Compiler {
 
     // the row literal, in Usage schema order; charges/resources only when not empty
     const literal = (withCharges: boolean, withResources: boolean): string =>
-      this.literal(fieldVar, `id_${i}`, withCharges ? `ch_${i}` : null, withResources ? `rs_${i}` : null, remote);
+      this.literal(
+        fieldVar,
+        `id_${i}`,
+        withCharges ? `ch_${i}` : null,
+        withResources ? `rs_${i}` : null,
+        remote,
+      );
     let push: string;
     if (hasCharges && hasResources) {
       push =
@@ -646,15 +688,19 @@ class Compiler {
   // ---- the document ------------------------------------------------------------------------
 
   compile(doc: unknown): { aggregate: boolean; source: string; consts: unknown[] } {
-    if (!isPlainObject(doc)) return this.fail('', 'a mapping document is an object { description, aggregate?, rows }');
+    if (!isPlainObject(doc))
+      return this.fail('', 'a mapping document is an object { description, aggregate?, rows }');
     for (const k of Object.keys(doc)) {
       if (k !== 'description' && k !== 'aggregate' && k !== 'rows') {
         this.fail(`/${pointerSegment(k)}`, `unknown key '${k}' (known: description, aggregate, rows)`);
       }
     }
-    if (typeof doc.description !== 'string') this.fail('/description', 'a mapping needs a `description` string');
-    if (doc.aggregate !== undefined && typeof doc.aggregate !== 'boolean') this.fail('/aggregate', 'aggregate is true or false');
-    if (!Array.isArray(doc.rows) || doc.rows.length === 0) this.fail('/rows', 'rows must be a non-empty list of row specs');
+    if (typeof doc.description !== 'string')
+      this.fail('/description', 'a mapping needs a `description` string');
+    if (doc.aggregate !== undefined && typeof doc.aggregate !== 'boolean')
+      this.fail('/aggregate', 'aggregate is true or false');
+    if (!Array.isArray(doc.rows) || doc.rows.length === 0)
+      this.fail('/rows', 'rows must be a non-empty list of row specs');
     const names = new Set<string>();
     const rows = (doc.rows as unknown[]).map((r, i) => this.row(r, i, names));
 
@@ -706,10 +752,21 @@ export function compileMapping(doc: unknown, file: string): CompiledMapping {
 
   let map: (record: unknown, ctx: MapContext) => UsageRow[];
   try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     map = new Function('K', source)(consts) as typeof map;
   } catch (e) {
-    throw new MappingError(file, '', `internal error: generated code does not compile (${(e as Error).message})`);
+    throw new MappingError(
+      file,
+      '',
+      `internal error: generated code does not compile (${(e as Error).message})`,
+    );
   }
-  return { name: mappingName(file), aggregate, source, map };
+  return { name: mappingName(file), aggregate, source, doc: deepFreeze(structuredClone(doc)), map };
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }

@@ -12,7 +12,11 @@ export function parseMappingYaml(text: string, file: string): unknown {
   const err = doc.errors[0];
   if (err !== undefined) {
     const line = err.linePos?.[0];
-    throw new MappingError(file, '', `invalid YAML${line ? ` at line ${line.line}, column ${line.col}` : ''}: ${err.message.split('\n')[0]}`);
+    throw new MappingError(
+      file,
+      '',
+      `invalid YAML${line ? ` at line ${line.line}, column ${line.col}` : ''}: ${err.message.split('\n')[0]}`,
+    );
   }
   return doc.toJS({ maxAliasCount: 100 });
 }
@@ -45,8 +49,10 @@ export async function loadMappings(rootDir: string): Promise<Map<string, Map<str
       const display = path.join(path.basename(rootDir), slug, name);
       const reportType = name.replace(/\.ya?ml$/, '');
       if (!NAME.test(slug)) throw new MappingError(display, '', `'${slug}' is not a valid integration slug`);
-      if (!NAME.test(reportType)) throw new MappingError(display, '', `'${reportType}' is not a valid report type file name`);
-      if (byType.has(reportType)) throw new MappingError(display, '', `a second mapping for report type '${reportType}'`);
+      if (!NAME.test(reportType))
+        throw new MappingError(display, '', `'${reportType}' is not a valid report type file name`);
+      if (byType.has(reportType))
+        throw new MappingError(display, '', `a second mapping for report type '${reportType}'`);
       byType.set(reportType, await loadMappingFile(path.join(dir, name), display));
     }
     if (byType.size > 0) out.set(slug, byType);

@@ -1,107 +1,64 @@
 import type { UsageRow } from '../schemas/usage.js';
-import { exactSum } from './decimal.js';
+import { exactAdd, exactSum } from './decimal.js';
 import { MappingError, pointerSegment } from './errors.js';
 import { acceptanceRate, setOwn } from './transforms.js';
 
 // ---------------------------------------------------------------------------------------------
 // mergeRows: the aggregation step of `aggregate: true` mappings
 
-/** remote_data arrays made by mergeRows, so merging merged rows again does not nest them. */
-const mergedRemote = new WeakSet<unknown[]>();
-
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
- * Merge the values of one field across rows:
- * - numbers are summed exactly (decimal, see decimal.ts); null/absent parts are skipped;
+ * Merge one field of two rows:
+ * - numbers are summed exactly (decimal, see decimal.ts); a null/absent side is skipped;
  * - booleans are OR-ed (`is_active` of a day is true when any part of it was active);
  * - objects are merged key by key, recursively (e.g. `usage.code.tool_actions`), and an
  *   `acceptance_rate` next to numeric `accepted`/`rejected` is recomputed from the sums;
  * - anything else (strings, arrays, mixed types) is the first non-null value.
- * All null → the first value (null or undefined).
  */
-function mergeValues(values: readonly unknown[]): unknown {
-  let first: unknown = undefined;
-  let firstSet = false;
-  let allNumbers = true;
-  let allBooleans = true;
-  let allObjects = true;
-  let count = 0;
-  for (const v of values) {
-    if (v === null || v === undefined) continue;
-    if (!firstSet) {
-      first = v;
-      firstSet = true;
+function merge2(a: unknown, b: unknown): unknown {
+  if (a === null || a === undefined) return b === undefined ? a : b;
+  if (b === null || b === undefined) return a;
+  if (typeof a === 'number') return typeof b === 'number' ? exactAdd(a, b) : a;
+  if (typeof a === 'boolean') return typeof b === 'boolean' ? a || b : a;
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const out: Record<string, unknown> = {};
+    for (const k in a)
+      if (Object.hasOwn(a, k)) setOwn(out, k, Object.hasOwn(b, k) ? merge2(a[k], b[k]) : a[k]);
+    for (const k in b) if (Object.hasOwn(b, k) && !Object.hasOwn(a, k)) setOwn(out, k, b[k]);
+    if (Object.hasOwn(out, 'acceptance_rate')) {
+      const acc = out.accepted;
+      const rej = out.rejected;
+      if (typeof acc === 'number' && typeof rej === 'number') out.acceptance_rate = acceptanceRate(acc, rej);
     }
-    count++;
-    if (typeof v !== 'number') allNumbers = false;
-    if (typeof v !== 'boolean') allBooleans = false;
-    if (!isPlainObject(v)) allObjects = false;
+    return out;
   }
-  if (!firstSet) return values[0];
-  if (count === 1) return first;
-  if (allNumbers) return exactSum(values);
-  if (allBooleans) return values.some((v) => v === true);
-  if (allObjects) return mergeObjects(values);
-  return first;
-}
-
-function mergeObjects(values: readonly unknown[]): Record<string, unknown> {
-  const objs = values.filter(isPlainObject);
-  const keys: string[] = [];
-  const seen = new Set<string>();
-  for (const o of objs) {
-    for (const k of Object.keys(o)) {
-      if (!seen.has(k)) {
-        seen.add(k);
-        keys.push(k);
-      }
-    }
-  }
-  const out: Record<string, unknown> = {};
-  for (const k of keys) {
-    setOwn(
-      out,
-      k,
-      mergeValues(objs.map((o) => (Object.hasOwn(o, k) ? o[k] : undefined))),
-    );
-  }
-  if (Object.hasOwn(out, 'acceptance_rate')) {
-    const a = out.accepted;
-    const r = out.rejected;
-    if (typeof a === 'number' && typeof r === 'number') out.acceptance_rate = acceptanceRate(a, r);
-  }
-  return out;
+  return a;
 }
 
 type Row = UsageRow & Record<string, unknown>;
 type Charge = NonNullable<UsageRow['charges']>[number];
 type Resource = NonNullable<UsageRow['resources']>[number];
 
-function remoteList(row: Row): unknown[] {
-  const rd = row.remote_data;
-  if (Array.isArray(rd) && mergedRemote.has(rd)) return rd;
-  return [rd];
-}
-
 function mergeGroup(rows: readonly Row[]): Row {
-  const out: Record<string, unknown> = {};
   const keys: string[] = [];
   const seen = new Set<string>();
   for (const r of rows) {
-    for (const k of Object.keys(r)) {
-      if (!seen.has(k)) {
+    for (const k in r) {
+      if (Object.hasOwn(r, k) && !seen.has(k)) {
         seen.add(k);
         keys.push(k);
       }
     }
   }
+  const out: Record<string, unknown> = {};
   for (const k of keys) {
     if (k === 'id') {
       out.id = rows[0]?.id;
     } else if (k === 'charges') {
+      // summed per (type, currency), all amounts of a kind at once: exact, never across types
       const byKind = new Map<string, { type: Charge['type']; currency: string | null; amounts: unknown[] }>();
       for (const r of rows) {
         for (const c of r.charges ?? []) {
@@ -115,33 +72,33 @@ function mergeGroup(rows: readonly Row[]): Row {
         }
       }
       const charges: Charge[] = [];
-      for (const c of byKind.values()) charges.push({ amount: exactSum(c.amounts), currency: c.currency, type: c.type });
+      for (const c of byKind.values())
+        charges.push({ amount: exactSum(c.amounts), currency: c.currency, type: c.type });
       out.charges = charges;
     } else if (k === 'resources') {
       const list: Resource[] = [];
-      const seenRes = new Set<string>();
+      const sigs = new Set<string>();
       for (const r of rows) {
         for (const res of r.resources ?? []) {
           const sig = JSON.stringify(res);
-          if (!seenRes.has(sig)) {
-            seenRes.add(sig);
+          if (!sigs.has(sig)) {
+            sigs.add(sig);
             list.push(res);
           }
         }
       }
       out.resources = list;
     } else if (k === 'remote_data') {
-      if (rows.every((r) => r.remote_data === undefined)) continue;
       const list: unknown[] = [];
-      for (const r of rows) for (const x of remoteList(r)) list.push(x);
-      mergedRemote.add(list);
-      out.remote_data = list;
+      for (const r of rows) if (r.remote_data !== undefined) list.push(r.remote_data);
+      if (list.length > 0) out.remote_data = list;
     } else {
-      setOwn(
-        out,
-        k,
-        mergeValues(rows.map((r) => (Object.hasOwn(r, k) ? r[k] : undefined))),
-      );
+      let v: unknown = Object.hasOwn(rows[0] as Row, k) ? (rows[0] as Row)[k] : undefined;
+      for (let i = 1; i < rows.length; i++) {
+        const r = rows[i] as Row;
+        v = merge2(v, Object.hasOwn(r, k) ? r[k] : undefined);
+      }
+      setOwn(out, k, v);
     }
   }
   return out as Row;
@@ -151,38 +108,42 @@ function mergeGroup(rows: readonly Row[]): Row {
  * Merge rows that share an `id` (the aggregation of `aggregate: true` mappings, e.g. the remote and
  * local records of one Claude Code actor-day). Numeric leaves are summed exactly, charges are
  * summed per `(type, currency)` (types are never added together), booleans are OR-ed, object
- * leaves merged key by key, other leaves come from the first row that has them, resources are the
- * union, and `remote_data` becomes the array of the source records (for every row, merged or not,
- * so the shape does not depend on the data). Rows keep the order of first appearance. Idempotent:
- * merging merged rows again does not nest `remote_data`. Input rows are not modified.
+ * leaves merged key by key (derived `acceptance_rate`s recomputed), other leaves come from the
+ * first row that has them, resources are the union, and `remote_data` becomes the array of the
+ * source records, for every row, merged or not, so its shape does not depend on the data. Rows
+ * keep the order of first appearance.
+ *
+ * Call it once over the mapped rows of a result: the rows are the caller's fresh output of
+ * `CompiledMapping.map`; a row without a twin is returned as is with its `remote_data` wrapped in
+ * place (no copy: this is the hot path), merged rows are new objects.
  */
 export function mergeRows(rows: UsageRow[]): UsageRow[] {
-  const groups = new Map<string, Row[]>();
-  const order: Row[][] = [];
-  for (const row of rows as Row[]) {
-    const g = groups.get(row.id);
-    if (g === undefined) {
-      const ng = [row];
-      groups.set(row.id, ng);
-      order.push(ng);
+  const first = new Map<string, number>();
+  const out: UsageRow[] = [];
+  let groups: Map<number, Row[]> | null = null;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as Row;
+    const at = first.get(row.id);
+    if (at === undefined) {
+      first.set(row.id, out.length);
+      out.push(row);
     } else {
+      groups ??= new Map();
+      let g = groups.get(at);
+      if (g === undefined) {
+        g = [out[at] as Row];
+        groups.set(at, g);
+      }
       g.push(row);
     }
   }
-  const out: UsageRow[] = new Array<UsageRow>(order.length);
-  for (let i = 0; i < order.length; i++) {
-    const g = order[i] as Row[];
-    if (g.length === 1) {
-      const row = g[0] as Row;
-      if (row.remote_data === undefined) {
-        out[i] = row;
-      } else {
-        const list = remoteList(row);
-        if (list !== row.remote_data) mergedRemote.add(list);
-        out[i] = { ...row, remote_data: list };
-      }
-    } else {
+  for (let i = 0; i < out.length; i++) {
+    const g = groups?.get(i);
+    if (g !== undefined) {
       out[i] = mergeGroup(g);
+    } else {
+      const row = out[i] as Row;
+      if (row.remote_data !== undefined) row.remote_data = [row.remote_data];
     }
   }
   return out;
@@ -229,7 +190,8 @@ export function mergeMappingDocs(base: unknown, override: unknown, overrideFile 
   override.rows.forEach((o, i) => {
     const at = `/rows/${i}`;
     if (!isPlainObject(o)) return fail(at, 'an override row must be an object');
-    if (typeof o.name !== 'string') return fail(`${at}/name`, 'an override row needs the `name` of the row it changes or adds');
+    if (typeof o.name !== 'string')
+      return fail(`${at}/name`, 'an override row needs the `name` of the row it changes or adds');
     if (o.remove !== undefined && o.remove !== true) return fail(`${at}/remove`, '`remove` can only be true');
     const idx = indexOf(o.name);
     if (o.remove === true) {
@@ -245,12 +207,14 @@ export function mergeMappingDocs(base: unknown, override: unknown, overrideFile 
     for (const k of Object.keys(o)) {
       const v = o[k];
       if (k === 'fields') {
-        if (v === null) return fail(`${at}/fields`, 'fields cannot be removed; remove single fields with null');
+        if (v === null)
+          return fail(`${at}/fields`, 'fields cannot be removed; remove single fields with null');
         if (!isPlainObject(v)) return fail(`${at}/fields`, 'fields must be an object');
         const fields: Record<string, unknown> = isPlainObject(row.fields) ? { ...row.fields } : {};
         for (const f of Object.keys(v)) {
           if (v[f] === null) {
-            if (!Object.hasOwn(fields, f)) fail(`${at}/fields/${pointerSegment(f)}`, `no field '${f}' to remove`);
+            if (!Object.hasOwn(fields, f))
+              fail(`${at}/fields/${pointerSegment(f)}`, `no field '${f}' to remove`);
             delete fields[f];
           } else {
             setOwn(fields, f, v[f]);

@@ -24,7 +24,10 @@ export const TransformStep = Type.Union([
   Type.Object({ name: Type.String({ minLength: 1 }), args: Type.Optional(Args) }, strict),
 ]);
 /** A transform name, or a pipeline of steps applied left to right. */
-export const TransformSpec = Type.Union([Type.String({ minLength: 1 }), Type.Array(TransformStep, { minItems: 1 })]);
+export const TransformSpec = Type.Union([
+  Type.String({ minLength: 1 }),
+  Type.Array(TransformStep, { minItems: 1 }),
+]);
 export type TransformSpec = Static<typeof TransformSpec>;
 
 const Primitive = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]);

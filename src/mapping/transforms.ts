@@ -33,7 +33,8 @@ const HOUR_MS = 3_600_000;
 const MAX_MS = 8.64e15;
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
 const EPOCH = /^-?\d+(?:\.\d+)?$/;
 
 export type EpochUnit = 's' | 'ms';
@@ -115,8 +116,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** Assign an own property, even one named `__proto__`. */
 export function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  else o[k] = v;
+  if (k !== '__proto__') o[k] = v;
+  else Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
 function collectNumbers(v: unknown, out: number[]): void {
@@ -167,19 +168,25 @@ export const TRANSFORMS = {
     NoArgs,
     (v) => (typeof v === 'boolean' ? (v ? 1 : 0) : toExactNumber(v)),
   ),
-  lowercase: def('Lower-cases a string (numbers and booleans are stringified first); anything else null.', NoArgs, (v) =>
-    typeof v === 'string'
-      ? v.toLowerCase()
-      : typeof v === 'number' || typeof v === 'boolean'
-        ? String(v).toLowerCase()
-        : null,
+  lowercase: def(
+    'Lower-cases a string (numbers and booleans are stringified first); anything else null.',
+    NoArgs,
+    (v) =>
+      typeof v === 'string'
+        ? v.toLowerCase()
+        : typeof v === 'number' || typeof v === 'boolean'
+          ? String(v).toLowerCase()
+          : null,
   ),
-  uppercase: def('Upper-cases a string (numbers and booleans are stringified first); anything else null.', NoArgs, (v) =>
-    typeof v === 'string'
-      ? v.toUpperCase()
-      : typeof v === 'number' || typeof v === 'boolean'
-        ? String(v).toUpperCase()
-        : null,
+  uppercase: def(
+    'Upper-cases a string (numbers and booleans are stringified first); anything else null.',
+    NoArgs,
+    (v) =>
+      typeof v === 'string'
+        ? v.toUpperCase()
+        : typeof v === 'number' || typeof v === 'boolean'
+          ? String(v).toUpperCase()
+          : null,
   ),
   to_string: def(
     'Strings as they are, numbers/booleans stringified, objects and arrays as JSON; null stays null.',
@@ -233,10 +240,14 @@ export const TRANSFORMS = {
       return Math.abs(t) > MAX_MS ? null : formatInstant(t);
     }),
   ),
-  positive: def('Number (or decimal string) > 0 → true, otherwise false; null/non-numeric → null.', NoArgs, (v) => {
-    const n = typeof v === 'number' ? (Number.isNaN(v) ? null : v) : toExactNumber(v);
-    return n === null ? null : n > 0;
-  }),
+  positive: def(
+    'Number (or decimal string) > 0 → true, otherwise false; null/non-numeric → null.',
+    NoArgs,
+    (v) => {
+      const n = typeof v === 'number' ? (Number.isNaN(v) ? null : v) : toExactNumber(v);
+      return n === null ? null : n > 0;
+    },
+  ),
   accept_rates: def(
     'Map name → {accepted, rejected} → same map, each entry {accepted, rejected, acceptance_rate, …other fields}; ' +
       'acceptance_rate = accepted / (accepted + rejected), null when both are 0 or either is absent. ' +
@@ -248,7 +259,8 @@ export const TRANSFORMS = {
       const accF = a.accepted ?? 'accepted';
       const rejF = a.rejected ?? 'rejected';
       const out: Record<string, unknown> = {};
-      for (const name of Object.keys(v)) {
+      for (const name in v) {
+        if (!Object.hasOwn(v, name)) continue;
         const entry = v[name];
         if (!isPlainObject(entry)) {
           setOwn(out, name, entry);
@@ -256,13 +268,25 @@ export const TRANSFORMS = {
         }
         const acc = Object.hasOwn(entry, accF) ? toExactNumber(entry[accF]) : null;
         const rej = Object.hasOwn(entry, rejF) ? toExactNumber(entry[rejF]) : null;
-        const e: Record<string, unknown> = { accepted: acc, rejected: rej };
-        for (const k of Object.keys(entry)) {
-          if (k !== accF && k !== rejF && k !== 'accepted' && k !== 'rejected' && k !== 'acceptance_rate') {
-            setOwn(e, k, entry[k]);
+        let extra = false;
+        for (const k in entry) {
+          if (k !== accF && k !== rejF) {
+            extra = true;
+            break;
           }
         }
-        e.acceptance_rate = acceptanceRate(acc, rej);
+        let e: Record<string, unknown>;
+        if (!extra) {
+          e = { accepted: acc, rejected: rej, acceptance_rate: acceptanceRate(acc, rej) };
+        } else {
+          e = { accepted: acc, rejected: rej };
+          for (const k of Object.keys(entry)) {
+            if (k !== accF && k !== rejF && k !== 'accepted' && k !== 'rejected' && k !== 'acceptance_rate') {
+              setOwn(e, k, entry[k]);
+            }
+          }
+          e.acceptance_rate = acceptanceRate(acc, rej);
+        }
         setOwn(out, name, e);
       }
       return out;
@@ -274,7 +298,10 @@ export const TRANSFORMS = {
   nonzero_any: def(
     'True when any listed number is non-zero. The value is a number, an array (e.g. from `list`) or an object ' +
       '(args.fields: dotted sub-paths to look at; default every number in it, deeply). Null when no number is found.',
-    Type.Object({ fields: Type.Optional(Type.Array(Type.String({ minLength: 1 }))) }, { additionalProperties: false }),
+    Type.Object(
+      { fields: Type.Optional(Type.Array(Type.String({ minLength: 1 }))) },
+      { additionalProperties: false },
+    ),
     (v, a) => {
       const nums: number[] = [];
       if (a.fields !== undefined && isPlainObject(v)) {

@@ -37,7 +37,9 @@ function variants(schema: TSchema): S[] {
 }
 
 function objectVariant(schema: TSchema): S | undefined {
-  return variants(schema).find((v) => v.type === 'object' && v.properties !== undefined && !v.patternProperties);
+  return variants(schema).find(
+    (v) => v.type === 'object' && v.properties !== undefined && !v.patternProperties,
+  );
 }
 
 function kindOf(schema: TSchema): LeafKind {
@@ -59,7 +61,8 @@ for (const path of USAGE_LEAF_PATHS) {
   let prefix = '';
   for (const seg of segments) {
     const obj = objectVariant(node);
-    if (obj === undefined || obj.properties === undefined) throw new Error(`usage schema: cannot walk ${path}`);
+    if (obj === undefined || obj.properties === undefined)
+      throw new Error(`usage schema: cannot walk ${path}`);
     if (prefix !== '' && !objects.has(prefix)) {
       objects.set(prefix, { path: prefix, nullable: variants(node).some((v) => v.type === 'null') });
     }

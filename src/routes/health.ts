@@ -43,6 +43,18 @@ export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps; metrics: Metrics 
   );
 
   app.get(
+    '/whoami',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'The tenant of the presented token (a cheap authenticated check)',
+        response: { 200: Type.Object({ tenant: Type.String() }), ...errorResponses },
+      },
+    },
+    async (request) => ({ tenant: request.tenant }),
+  );
+
+  app.get(
     '/metrics',
     {
       config: { public: true },

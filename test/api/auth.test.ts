@@ -66,3 +66,11 @@ t.test('unknown routes answer the envelope', async (t) => {
   t.equal(res.status, 404);
   t.equal(res.body.code, 'not_found');
 });
+
+t.test('whoami names the tenant of the token', async (t) => {
+  const gw = await startGateway();
+  t.teardown(() => gw.close());
+  t.same((await gw.call('GET', '/whoami')).body, { tenant: 'acme' });
+  t.same((await gw.call('GET', '/whoami', { tenant: 'globex' })).body, { tenant: 'globex' });
+  t.equal((await gw.call('GET', '/whoami', { tenant: null })).status, 401);
+});
