@@ -20,6 +20,8 @@ export interface Plan {
   range: { start: Date; end: Date };
   windows: DateWindow[];
   queryHash: string;
+  /** Unified parameters translated into the vendor's own, sent with every call. */
+  vendorParams: Record<string, string | string[]>;
 }
 
 export type MappingLookup = (integration: string, mappingName: string, account: Account) => CompiledMapping | undefined;
@@ -74,8 +76,9 @@ export function makePlan(
     );
   }
   credentialOf(account, resource.credential);
+  const vendorParams = pushDown(resource, req, connector.spec.slug);
   for (const name of PUSHDOWN_ONLY) {
-    if (req.query[name] !== undefined) {
+    if (req.query[name] !== undefined && !resource.params?.[name]) {
       throw new AppError(
         'unsupported_parameter',
         `${name} is not supported for report_type=${req.reportType} on ${connector.spec.slug}: the vendor cannot apply it and the gateway cannot apply it correctly across pages. Leave it out.`,
@@ -86,7 +89,11 @@ export function makePlan(
   const mapping = mappings(connector.spec.slug, report.mapping ?? req.reportType, account);
   if (!mapping) throw new Error(`no mapping ${report.mapping ?? req.reportType} for ${connector.spec.slug}`);
 
-  const resolved = range ?? resolveRange(req, report.default_days ?? DEFAULT_RANGE_DAYS, report.default_end_offset_days ?? 0, now);
+  const resolved = clampToAvailable(
+    range ?? resolveRange(req, report.default_days ?? DEFAULT_RANGE_DAYS, report.default_end_offset_days ?? 0, now),
+    resource,
+    now,
+  );
   const maxDays = report.max_range_days ?? DEFAULT_MAX_RANGE_DAYS;
   if (resolved.end.getTime() - resolved.start.getTime() > maxDays * DAY_MS) {
     throw new AppError(
@@ -105,7 +112,53 @@ export function makePlan(
     range: resolved,
     windows: splitWindows(resolved.start, resolved.end, resource.window),
     queryHash: queryHash(tenant, req.query as Record<string, unknown>),
+    vendorParams,
   };
+}
+
+/**
+ * The vendor has nothing before its first day nor after its latest available one: the range is
+ * narrowed to what exists (an empty range gives an empty last page), so a default or generous
+ * range never turns into a vendor 400.
+ */
+function clampToAvailable(range: { start: Date; end: Date }, resource: Resource, now: Date): { start: Date; end: Date } {
+  let { start, end } = range;
+  if (resource.min_date) {
+    const min = new Date(`${resource.min_date}T00:00:00Z`);
+    if (start < min) start = min;
+  }
+  if (resource.availability_lag_hours !== undefined) {
+    const latest = startOfUtcDay(new Date(now.getTime() - resource.availability_lag_hours * 3_600_000));
+    if (end > latest) end = latest;
+  }
+  return end > start ? { start, end } : { start, end: start };
+}
+
+/** Translates the unified parameters a resource declares into the vendor's query parameters. */
+function pushDown(resource: Resource, req: UsageRequest, slug: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, rule] of Object.entries(resource.params ?? {})) {
+    const given = (req.query as Record<string, unknown>)[name];
+    const values: string[] =
+      given === undefined ? (rule.default !== undefined ? [rule.default] : []) : (Array.isArray(given) ? given : [given]).map(String);
+    if (values.length === 0) continue;
+    const translated = values.map((v) => {
+      if (typeof given === 'boolean' && rule.invert) return String(!given);
+      if (!rule.map || given === undefined) return v;
+      const mapped = rule.map[v];
+      if (mapped === undefined) {
+        const allowed = Object.keys(rule.map);
+        throw new AppError(
+          'unsupported_parameter',
+          `${name}=${v} is not supported by ${slug} for report_type=${req.reportType}; supported: ${allowed.join(', ')}.`,
+          { details: { parameter: name, allowed } },
+        );
+      }
+      return mapped;
+    });
+    out[rule.param] = rule.param.endsWith('[]') ? translated : (translated[0] as string);
+  }
+  return out;
 }
 
 /** Fills in a missing start or end; `date` means that one day. */

@@ -7,31 +7,31 @@ export interface RateRule {
 
 export interface RateDecision {
   waitMs: number;
-  /** Whole tokens left after this call, for ratelimit-* headers. */
+  /** Calls left in the current window after this one, for ratelimit-* headers. */
   remaining: number;
-  /** Seconds until the bucket is full again. */
+  /** Seconds until the window has room for a full burst again. */
   resetSeconds: number;
 }
 
 /**
- * Token buckets for a vendor's documented limits, so calls are spaced out before the vendor
- * has to say 429. Implementations: in-process (one replica) and Redis (shared by replicas).
+ * Spaces out calls to a vendor's documented limit so the vendor never has to say 429.
+ * Implementations: in-process (one replica) and Redis (shared by replicas).
  */
 export interface RateLimiter {
   /**
-   * Reserves one call. Resolves after waiting when a token frees up within maxWaitMs; otherwise
+   * Reserves one call. Resolves after waiting when a slot frees up within maxWaitMs; otherwise
    * throws a 429 AppError with Retry-After, and reserves nothing.
    */
   take(key: string, rule: RateRule, maxWaitMs: number): Promise<RateDecision>;
 }
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
-
+/**
+ * A sliding window log: at most `requests` calls start in any `perSeconds` window. A token bucket
+ * would allow a full burst plus its refill inside one window (up to twice the limit), which a
+ * vendor counting a sliding minute answers with 429s.
+ */
 export class MemoryRateLimiter implements RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly logs = new Map<string, number[]>();
 
   constructor(private readonly now: () => number = () => Date.now()) {}
 
@@ -41,28 +41,30 @@ export class MemoryRateLimiter implements RateLimiter {
     return decision;
   }
 
-  /** Synchronous so concurrent callers reserve in order: a token may go negative as a queue. */
+  /** Synchronous, so concurrent callers reserve slots in order; a reservation may lie in the future. */
   private reserve(key: string, rule: RateRule, maxWaitMs: number): RateDecision {
-    const rate = rule.requests / (rule.perSeconds * 1000); // tokens per ms
+    const windowMs = rule.perSeconds * 1000;
     const now = this.now();
-    const b = this.buckets.get(key) ?? { tokens: rule.requests, at: now };
-    b.tokens = Math.min(rule.requests, b.tokens + (now - b.at) * rate);
-    b.at = now;
-    const waitMs = b.tokens >= 1 ? 0 : Math.ceil((1 - b.tokens) / rate);
+    const log = (this.logs.get(key) ?? []).filter((t) => t > now - windowMs);
+    // The call may start once the call `requests` places back has left the window.
+    const blocker = log.length >= rule.requests ? log[log.length - rule.requests] : undefined;
+    const startAt = blocker === undefined ? now : Math.max(now, blocker + windowMs);
+    const waitMs = startAt - now;
     if (waitMs > maxWaitMs) {
-      this.buckets.set(key, b);
+      this.logs.set(key, log);
       throw new AppError(
         'rate_limited',
         `The vendor allows ${rule.requests} requests per ${rule.perSeconds} s for this account and they are used up; retry after the Retry-After seconds.`,
         { retryAfterSeconds: Math.ceil(waitMs / 1000) },
       );
     }
-    b.tokens -= 1;
-    this.buckets.set(key, b);
+    log.push(startAt);
+    this.logs.set(key, log);
+    const inWindow = log.filter((t) => t > startAt - windowMs).length;
     return {
       waitMs,
-      remaining: Math.max(0, Math.floor(b.tokens)),
-      resetSeconds: Math.ceil((rule.requests - b.tokens) / rate / 1000),
+      remaining: Math.max(0, rule.requests - inWindow),
+      resetSeconds: Math.ceil(((log[0] ?? startAt) + windowMs - now) / 1000),
     };
   }
 }

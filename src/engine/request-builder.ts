@@ -11,12 +11,14 @@ export interface BuildArgs {
   window: DateWindow;
   page: string | number | null;
   remoteQuery: Record<string, string | string[]>;
+  /** Unified parameters already translated for this vendor (see plan.ts). */
+  vendorParams?: Record<string, string | string[]>;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Turns a resource declaration plus paging state into one concrete vendor request. */
-export function buildRequest({ spec, resource, account, window, page, remoteQuery }: BuildArgs): UpstreamRequest {
+export function buildRequest({ spec, resource, account, window, page, remoteQuery, vendorParams = {} }: BuildArgs): UpstreamRequest {
   const base = account.context.base_url ?? fill(spec.base_url, account, window, resource);
   let url: URL;
   if (resource.pagination.type === 'next_url' && typeof page === 'string' && /^https?:\/\//.test(page)) {
@@ -26,13 +28,27 @@ export function buildRequest({ spec, resource, account, window, page, remoteQuer
     url = new URL(joinPath(base, fill(resource.path, account, window, resource)));
     const owned = new Set<string>();
     for (const [name, template] of Object.entries(resource.query ?? {})) {
-      const value = fill(template, account, window, resource);
-      if (value !== '') url.searchParams.set(name, value);
+      for (const t of Array.isArray(template) ? template : [template]) {
+        const value = fill(t, account, window, resource);
+        if (value !== '') url.searchParams.append(name, value);
+      }
+      owned.add(name);
+    }
+    for (const [name, value] of Object.entries(vendorParams)) {
+      if (Array.isArray(value)) {
+        const present = new Set(url.searchParams.getAll(name));
+        for (const v of value) if (!present.has(v)) url.searchParams.append(name, v);
+      } else {
+        url.searchParams.set(name, value);
+      }
       owned.add(name);
     }
     if (resource.page_size) {
-      url.searchParams.set(resource.page_size.param, String(resource.page_size.max));
-      owned.add(resource.page_size.param);
+      // Always the vendor's maximum: fewer calls, and page boundaries that stay put between requests.
+      const { param, max, max_by } = resource.page_size;
+      const byValue = max_by ? max_by.values[url.searchParams.get(max_by.param) ?? ''] : undefined;
+      url.searchParams.set(param, String(byValue ?? max));
+      owned.add(param);
     }
     const pageParam = pageParamOf(resource);
     if (pageParam) {

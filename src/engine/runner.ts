@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { UsageRow } from '../schemas/usage.js';
 import { mergeRows } from '../mapping/compile.js';
 import { AppError } from '../errors.js';
@@ -182,7 +183,15 @@ export class PageRunner {
     const { connector, resource, account } = plan;
     const window = plan.windows[w];
     if (!window) throw new Error(`window ${w} out of range`);
-    const request = buildRequest({ spec: connector.spec, resource, account, window, page: p, remoteQuery: opts.remoteQuery });
+    const request = buildRequest({
+      spec: connector.spec,
+      resource,
+      account,
+      window,
+      page: p,
+      remoteQuery: opts.remoteQuery,
+      vendorParams: plan.vendorParams,
+    });
     if (this.deps.maxTimeoutMs !== undefined) request.timeoutMs = Math.min(request.timeoutMs, this.deps.maxTimeoutMs);
     const secrets = Object.values(account.credentials);
     const rateLimit = this.rateRule(plan);
@@ -194,7 +203,7 @@ export class PageRunner {
       hostAllowed: (hostname) => this.deps.hostAllowedFor(connector.spec.slug, hostname),
       cacheKeyScope: `${account.tenant}\0${account.id}`,
       cacheTtlMs: this.cacheTtl(plan, window.end),
-      rate: rateLimit ? { key: `${account.tenant}\0${account.id}\0${resource.rate_limit_group}`, rule: rateLimit } : undefined,
+      rate: rateLimit ? { key: this.rateKey(plan), rule: rateLimit } : undefined,
       retry: this.retryPolicy(plan),
       calls,
       parse: (response) => {
@@ -210,11 +219,12 @@ export class PageRunner {
       },
     });
     const { response, body } = result;
-    const records = getPath(body, resource.records_path);
+    const paths = Array.isArray(resource.records_path) ? resource.records_path : [resource.records_path];
+    const records = paths.map((path) => getPath(body, path)).find((v) => v !== undefined && v !== null);
     if (!Array.isArray(records)) {
       throw new AppError(
         'remote_malformed_response',
-        `${connector.spec.slug} answered without a "${resource.records_path}" list of records; nothing was returned.`,
+        `${connector.spec.slug} answered without a "${paths.join('" or "')}" list of records; nothing was returned.`,
         { remote: { rawResponse: body } },
       );
     }
@@ -230,6 +240,20 @@ export class PageRunner {
         responseHeaders: response.headers,
       },
     };
+  }
+
+  /**
+   * Whose calls share a bucket: the account, or everyone holding the same key when the vendor
+   * limits per organisation (two accounts may carry one organisation's key).
+   */
+  private rateKey(plan: Plan): string {
+    const group = plan.resource.rate_limit_group ?? '';
+    const declared = plan.connector.spec.rate_limits?.find((r) => r.group === group);
+    const who =
+      declared?.scope === 'credential'
+        ? createHash('sha256').update(plan.account.credentials[plan.resource.credential] ?? '').digest('base64url')
+        : `${plan.account.tenant}\0${plan.account.id}`;
+    return `${plan.connector.spec.slug}\0${group}\0${who}`;
   }
 
   private rateRule(plan: Plan): { requests: number; perSeconds: number } | undefined {

@@ -7,6 +7,7 @@ import { viewOf } from '../accounts.js';
 import { AppError } from '../errors.js';
 import { AccountExistsError } from '../store/account-store.js';
 import { errorResponses } from './shared.js';
+import { Capabilities, capabilitiesOf } from '../capabilities.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 
@@ -74,6 +75,23 @@ export const accountRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (root,
       const account = await store.get(request.tenant, request.params.id);
       if (!account) throw notFound(request.params.id);
       return viewOf(account);
+    },
+  );
+
+  app.get(
+    '/integrated-accounts/:id/capabilities',
+    {
+      schema: {
+        tags: ['integrated accounts'],
+        summary: 'Which report types and parameters this account supports',
+        params: IdParams,
+        response: { 200: Capabilities, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const account = await store.get(request.tenant, request.params.id);
+      if (!account) throw notFound(request.params.id);
+      return capabilitiesOf(account, deps.connectors.get(account.integration));
     },
   );
 

@@ -53,7 +53,11 @@ export const RateLimit = Type.Object(
     group: Type.String({ description: 'Calls sharing this group share the bucket' }),
     requests: Type.Integer({ minimum: 1 }),
     per_seconds: Type.Number({ exclusiveMinimum: 0 }),
-    scope: Type.Optional(Type.Union([Type.Literal('account'), Type.Literal('credential')])),
+    scope: Type.Optional(
+      Type.Union([Type.Literal('account'), Type.Literal('credential')], {
+        description: 'account (default): per integrated account; credential: shared by every account with the same key (vendor limits per organisation)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -93,8 +97,25 @@ export const Pagination = Type.Union([
 ]);
 export type Pagination = Static<typeof Pagination>;
 
-/** A query value: a literal, or a template over `{start_date}`, `{end_date}`, `{limit}`, `{param.x}`. */
-const Template = Type.String();
+/** A query value: a literal or a template over `{window.start}`, `{window.end}`, `{context.x}`; a list repeats the parameter. */
+const Template = Type.Union([Type.String(), Type.Array(Type.String())]);
+
+/**
+ * How a unified parameter reaches the vendor. Declared parameters are pushed down; anything the
+ * resource does not declare is applied by the gateway or refused.
+ */
+export const ParamPushdown = Type.Object(
+  {
+    param: Type.String({ description: 'Vendor query parameter; a name ending in [] repeats per value' }),
+    map: Type.Optional(
+      Type.Record(Type.String(), Type.String(), { description: 'Unified value → vendor value; values not listed are refused' }),
+    ),
+    default: Type.Optional(Type.String({ description: 'Vendor value sent when the caller gives none' })),
+    invert: Type.Optional(Type.Boolean({ description: 'For booleans: send the opposite (include_x → exclude_x)' })),
+  },
+  { additionalProperties: false },
+);
+export type ParamPushdown = Static<typeof ParamPushdown>;
 
 export const Window = Type.Object(
   {
@@ -110,7 +131,16 @@ export const Resource = Type.Object(
     path: Type.String({ pattern: '^/' }),
     credential: Type.String({ description: 'Credential field this resource authenticates with' }),
     query: Type.Optional(Type.Record(Type.String(), Template)),
-    records_path: Type.String({ description: 'Where the records are in the response body' }),
+    records_path: Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1 })], {
+      description: 'Where the records are in the response body; with a list, the first path present wins (field drift)',
+    }),
+    params: Type.Optional(Type.Record(Type.String(), ParamPushdown)),
+    min_date: Type.Optional(
+      Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'The vendor has no data before this day; ranges are clamped to it' }),
+    ),
+    availability_lag_hours: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'A day is available this long after it ends; later ends are clamped' }),
+    ),
     pagination: Pagination,
     page_size: Type.Optional(
       Type.Object(
@@ -118,6 +148,15 @@ export const Resource = Type.Object(
           param: Type.String(),
           max: Type.Integer({ minimum: 1 }),
           default: Type.Integer({ minimum: 1 }),
+          max_by: Type.Optional(
+            Type.Object(
+              {
+                param: Type.String({ description: 'Vendor parameter whose value sets the maximum' }),
+                values: Type.Record(Type.String(), Type.Integer({ minimum: 1 })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),

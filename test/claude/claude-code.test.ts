@@ -267,3 +267,19 @@ t.test('cursors: tampering and reuse', async (t) => {
   const otherTenant = await rig.usage(`${qs}&limit=2&next_cursor=${cursor}`, 'globex');
   t.equal(otherTenant.status, 404, "another tenant cannot use the account, cursor or not");
 });
+
+t.test('capabilities follow the credentials an account holds', async (t) => {
+  const rig = await startClaudeRig();
+  t.teardown(() => rig.close());
+  const res = await rig.gw.call('GET', '/integrated-accounts/cc/capabilities');
+  t.equal(res.status, 200);
+  t.equal(res.body.implemented, true);
+  t.ok(res.body.supported_report_types.includes('activity'));
+  t.ok(res.body.report_types.every((r: Row) => typeof r.available === 'boolean'));
+  const other = await rig.gw.call('GET', '/integrated-accounts/cc/capabilities', { tenant: 'globex' });
+  t.equal(other.status, 404);
+  await rig.gw.call('POST', '/integrated-accounts', { body: { id: 'dd', integration: 'datadog', credentials: { api_key: 'k', application_key: 'a' } } });
+  const dd = await rig.gw.call('GET', '/integrated-accounts/dd/capabilities');
+  t.same(dd.body.supported_report_types, []);
+  t.equal(dd.body.implemented, false);
+});

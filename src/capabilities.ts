@@ -1,0 +1,52 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { Account } from './schemas/account.js';
+import type { Connector } from './engine/registry.js';
+import { REPORT_TYPES } from './schemas/usage-query.js';
+
+export const Capabilities = Type.Object(
+  {
+    integrated_account_id: Type.String(),
+    integration: Type.String(),
+    implemented: Type.Boolean({ description: 'False while the integration has no usage connector (usage answers 501)' }),
+    report_types: Type.Array(
+      Type.Object({
+        report_type: Type.String(),
+        available: Type.Boolean({ description: 'The account holds the credential this report needs' }),
+        credential: Type.Union([Type.String(), Type.Null()]),
+        description: Type.Union([Type.String(), Type.Null()]),
+        parameters: Type.Array(Type.String(), { description: 'Parameters pushed down to the vendor for this report' }),
+        docs_url: Type.Union([Type.String(), Type.Null()]),
+      }),
+    ),
+    supported_report_types: Type.Array(Type.String(), { description: 'The report types this account can serve now' }),
+    gateway_filters: Type.Array(Type.String(), { description: 'Filters the gateway applies after mapping, for every report' }),
+  },
+  { $id: 'Capabilities' },
+);
+export type Capabilities = Static<typeof Capabilities>;
+
+/** What an account can serve: by report type, whether its credential is present and what it accepts. */
+export function capabilitiesOf(account: Account, connector: Connector | undefined): Capabilities {
+  const reports = connector?.spec.reports ?? {};
+  const rows = REPORT_TYPES.filter((r) => reports[r]).map((reportType) => {
+    const report = reports[reportType];
+    const resource = report ? connector?.spec.resources?.[report.resource] : undefined;
+    const credential = resource?.credential ?? null;
+    return {
+      report_type: reportType,
+      available: credential !== null && account.credentials[credential] !== undefined,
+      credential,
+      description: report?.description ?? null,
+      parameters: Object.keys(resource?.params ?? {}),
+      docs_url: resource?.docs_url ?? null,
+    };
+  });
+  return {
+    integrated_account_id: account.id,
+    integration: account.integration,
+    implemented: connector?.implemented ?? false,
+    report_types: rows,
+    supported_report_types: rows.filter((r) => r.available).map((r) => r.report_type),
+    gateway_filters: ['product_ids', 'user_ids', 'model_ids', 'surfaces', 'user_id', 'date'],
+  };
+}
