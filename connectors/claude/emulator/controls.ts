@@ -1,7 +1,11 @@
 /**
  * Fault knobs. Tests flip them in-process (`controls.fail429 = 2`) or over HTTP
- * (`POST /__emulator/controls`); both paths end up on the same object.
+ * (`POST /__emulator/controls`); both paths end up on the same object. The fault knobs apply to every
+ * vendor route (Claude Code, Messages usage, cost, users, Analytics); the analytics knobs only there.
  */
+import { SlidingWindowLimiter, type Admission } from './rate-limit.js';
+
+export type SummariesEnvelope = 'summaries' | 'data';
 
 export interface EmulatorKnobs {
   /** The next N report requests answer 429 rate_limit_error. */
@@ -18,6 +22,12 @@ export interface EmulatorKnobs {
   loopCursor: boolean;
   /** When set, every report request after this many (counted in `requests`) answers 500: a vendor failing mid-range. */
   failAfterRequests: number | null;
+  /** Analytics requests admitted per organization per sliding minute (vendor: 60); null = unlimited. */
+  analyticsRateLimitPerMinute: number | null;
+  /** The next N analytics requests that carry a valid cursor answer 410 (expired after a data refresh). */
+  expireCursors: number;
+  /** `/analytics/summaries` envelope: `{summaries}` (2026-08-22 reference) or `{data, next_page}` (newer SDK). */
+  summariesEnvelope: SummariesEnvelope;
 }
 
 export const DEFAULT_KNOBS: Readonly<EmulatorKnobs> = Object.freeze({
@@ -28,6 +38,9 @@ export const DEFAULT_KNOBS: Readonly<EmulatorKnobs> = Object.freeze({
   malformed: 0,
   loopCursor: false,
   failAfterRequests: null,
+  analyticsRateLimitPerMinute: 60,
+  expireCursors: 0,
+  summariesEnvelope: 'summaries',
 });
 
 export type Fault = { status: 429; retryAfterSeconds: number | null } | { status: 500 | 529 };
@@ -40,8 +53,13 @@ export class EmulatorControls implements EmulatorKnobs {
   malformed = DEFAULT_KNOBS.malformed;
   loopCursor = DEFAULT_KNOBS.loopCursor;
   failAfterRequests = DEFAULT_KNOBS.failAfterRequests;
-  /** Requests that reached the report endpoint (any outcome), for counting upstream calls. */
+  analyticsRateLimitPerMinute = DEFAULT_KNOBS.analyticsRateLimitPerMinute;
+  expireCursors = DEFAULT_KNOBS.expireCursors;
+  summariesEnvelope = DEFAULT_KNOBS.summariesEnvelope;
+  /** Requests that reached a vendor endpoint (any outcome), for counting upstream calls. */
   requests = 0;
+  /** The analytics rate-limit window; lives here so `reset()` empties it between tests. */
+  readonly #analyticsWindow = new SlidingWindowLimiter(60_000);
   /** Position in the 500/529 alternation; back to 500 whenever the fail5xx run ends. */
   #served5xx = 0;
 
@@ -58,11 +76,38 @@ export class EmulatorControls implements EmulatorKnobs {
     this.set(DEFAULT_KNOBS);
     this.requests = 0;
     this.#served5xx = 0;
+    this.#analyticsWindow.clear();
   }
 
   snapshot(): EmulatorKnobs & { requests: number } {
-    const { fail429, retryAfterSeconds, fail5xx, delayMs, malformed, loopCursor, failAfterRequests, requests } = this;
-    return { fail429, retryAfterSeconds, fail5xx, delayMs, malformed, loopCursor, failAfterRequests, requests };
+    const { fail429, retryAfterSeconds, fail5xx, delayMs, malformed, loopCursor, failAfterRequests } = this;
+    const { analyticsRateLimitPerMinute, expireCursors, summariesEnvelope, requests } = this;
+    return {
+      fail429,
+      retryAfterSeconds,
+      fail5xx,
+      delayMs,
+      malformed,
+      loopCursor,
+      failAfterRequests,
+      analyticsRateLimitPerMinute,
+      expireCursors,
+      summariesEnvelope,
+      requests,
+    };
+  }
+
+  /** Counts an analytics request against the organization's per-minute budget (real time, not `now`). */
+  admitAnalytics(orgId: string, nowMs: number): Admission {
+    if (this.analyticsRateLimitPerMinute === null) return { ok: true };
+    return this.#analyticsWindow.admit(orgId, nowMs, this.analyticsRateLimitPerMinute);
+  }
+
+  /** Consumes one queued cursor expiry, if any. */
+  takeCursorExpiry(): boolean {
+    if (this.expireCursors <= 0) return false;
+    this.expireCursors--;
+    return true;
   }
 
   /** Consumes one queued 429 or 5xx, if any (429s first). */
@@ -88,7 +133,7 @@ export class EmulatorControls implements EmulatorKnobs {
   }
 }
 
-const COUNT_KNOBS = ['fail429', 'fail5xx', 'delayMs', 'malformed'] as const;
+const COUNT_KNOBS = ['fail429', 'fail5xx', 'delayMs', 'malformed', 'expireCursors'] as const;
 const MAX_DELAY_MS = 120_000;
 
 function isCount(value: unknown): value is number {
@@ -116,8 +161,19 @@ export function parseKnobPatch(
       }
       patch.retryAfterSeconds = value;
     } else if (key === 'failAfterRequests') {
-      if (value !== null && !isCount(value)) return { ok: false, message: 'failAfterRequests must be a non-negative integer or null' };
+      if (value !== null && !isCount(value))
+        return { ok: false, message: 'failAfterRequests must be a non-negative integer or null' };
       patch.failAfterRequests = value;
+    } else if (key === 'analyticsRateLimitPerMinute') {
+      if (value !== null && !isCount(value)) {
+        return { ok: false, message: 'analyticsRateLimitPerMinute must be a non-negative integer or null' };
+      }
+      patch.analyticsRateLimitPerMinute = value;
+    } else if (key === 'summariesEnvelope') {
+      if (value !== 'summaries' && value !== 'data') {
+        return { ok: false, message: "summariesEnvelope must be 'summaries' or 'data'" };
+      }
+      patch.summariesEnvelope = value;
     } else if (key === 'loopCursor') {
       if (typeof value !== 'boolean') return { ok: false, message: 'loopCursor must be a boolean' };
       patch.loopCursor = value;

@@ -29,3 +29,19 @@ export function errorBody(type: AnthropicErrorType, message: string, requestId: 
   const body: AnthropicErrorBody = { type: 'error', error: { type, message }, request_id: requestId };
   return JSON.stringify(body);
 }
+
+/** Thrown by request handlers; the server turns it into the error envelope above. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: AnthropicErrorType,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function badRequest(message: string): ApiError {
+  return new ApiError(400, 'invalid_request_error', message);
+}

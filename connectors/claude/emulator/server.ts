@@ -1,10 +1,17 @@
 /**
- * Fake of Anthropic's `GET /v1/organizations/usage_report/claude_code` (provider notes, claude.md
- * sections 2 and 7), with fault knobs for integration tests, benchmarks and the sandbox.
+ * Fake of Anthropic's usage, cost and analytics APIs over one fictional organisation (provider
+ * notes, claude.md sections 2-7), with fault knobs for integration tests, benchmarks and the sandbox:
  *
- * Report request pipeline: count → delay → auth → anthropic-version → queued 429/5xx → query
- * validation → page (served from a pre-serialized LRU) → optional truncation (`malformed`).
- * Faults come after auth so a test with a bad key never consumes a queued fault by accident.
+ * - Console Admin API (admin key): `usage_report/claude_code`, `usage_report/messages`,
+ *   `cost_report`, `users`.
+ * - Enterprise Analytics API (analytics key): `/analytics/users`, `/summaries`, `/skills`,
+ *   `/connectors`, `/apps/chat/projects`, `/usage_report`, `/user_usage_report`, `/cost_report`,
+ *   `/user_cost_report`.
+ *
+ * Request pipeline, every vendor route: count → delay → auth (per route family) → anthropic-version
+ * (Admin routes) → analytics rate limit → queued 429/5xx → query validation → body (served from a
+ * pre-serialized LRU) → optional truncation (`malformed`). Faults come after auth so a test with a
+ * bad key never consumes a queued fault by accident.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, {
@@ -13,17 +20,53 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import {
+  ANALYTICS_CONNECTORS_PATH,
+  ANALYTICS_PROJECTS_PATH,
+  ANALYTICS_SKILLS_PATH,
+  ANALYTICS_SUMMARIES_PATH,
+  ANALYTICS_USERS_PATH,
+  analyticsConnectors,
+  analyticsProjects,
+  analyticsSkills,
+  analyticsSummaries,
+  analyticsUsers,
+} from './analytics-engagement.js';
+import { ANALYTICS_ORG_ID } from './analytics-org.js';
+import {
+  ANALYTICS_COST_REPORT_PATH,
+  ANALYTICS_USAGE_REPORT_PATH,
+  ANALYTICS_USER_COST_REPORT_PATH,
+  ANALYTICS_USER_USAGE_REPORT_PATH,
+  analyticsCostReport,
+  analyticsUsageReport,
+  analyticsUserCostReport,
+  analyticsUserUsageReport,
+} from './analytics-reports.js';
+import {
+  COST_REPORT_PATH,
+  MESSAGES_REPORT_PATH,
+  USERS_PATH,
+  costReport,
+  messagesReport,
+  usersList,
+} from './console-reports.js';
 import { EmulatorControls, parseKnobPatch } from './controls.js';
 import { isDayInHorizon, parseDay } from './dates.js';
-import { errorBody, newRequestId, type AnthropicErrorType } from './errors.js';
+import { ApiError, badRequest, errorBody, newRequestId, type AnthropicErrorType } from './errors.js';
 import { LruCache } from './lru.js';
 import { generateClaudeCodeDay } from './org.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
+import { QueryReader, type RawQuery } from './query.js';
+import type { RouteContext, RouteHandler } from './route.js';
 import type { ClaudeCodeReportPage } from './types.js';
 
 export const CLAUDE_CODE_REPORT_PATH = '/v1/organizations/usage_report/claude_code';
 /** Fixed Admin key the sandbox and tests use; shaped like a real `sk-ant-admin01-…` key. */
 export const SANDBOX_ADMIN_API_KEY = 'sk-ant-admin01-sandbox-northwind-robotics-emulator-0000000000000000AA';
+/** Fixed Enterprise key with `read:analytics`; shaped like a real `sk-ant-api01-…` key. */
+export const SANDBOX_ANALYTICS_API_KEY =
+  'sk-ant-api01-sandbox-northwind-robotics-analytics-emulator-00000000AA';
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 1000;
@@ -31,13 +74,15 @@ export const MAX_LIMIT = 1000;
 export interface ClaudeEmulatorOptions {
   /** Admin key accepted in `x-api-key`; default SANDBOX_ADMIN_API_KEY. */
   adminApiKey?: string;
+  /** Enterprise Analytics key accepted in `x-api-key`; default SANDBOX_ANALYTICS_API_KEY. */
+  analyticsApiKey?: string;
   /** Clock for the 90-day data horizon; a function lets a test move time. Default: real time. */
   now?: Date | (() => Date);
   /** Fastify logger; default false. */
   logger?: boolean;
   /** Share a controls object (e.g. one made by the caller); default: a fresh one. */
   controls?: EmulatorControls;
-  /** Pre-serialized pages kept; default 512. */
+  /** Pre-serialized response bodies kept (all routes); default 2048. */
   pageCacheSize?: number;
 }
 
@@ -52,6 +97,7 @@ export interface RunningClaudeEmulator {
   app: FastifyInstance;
   controls: EmulatorControls;
   adminApiKey: string;
+  analyticsApiKey: string;
   close(): Promise<void>;
 }
 
@@ -64,7 +110,7 @@ export function getEmulatorControls(app: FastifyInstance): EmulatorControls {
   return controls;
 }
 
-type Query = Record<string, string | string[] | undefined>;
+type Query = RawQuery;
 
 interface ReportQuery {
   day: string;
@@ -141,12 +187,53 @@ function renderPage(q: ReportQuery, inHorizon: boolean, loopCursor: boolean): st
   return JSON.stringify(page);
 }
 
+type AuthPolicy = 'admin' | 'analytics-engagement' | 'analytics-report';
+
+/**
+ * Key checks per route family. Admin routes answer 401 to anything but the Admin key (the analytics
+ * key included); analytics engagement routes answer 404 to any other key (the vendor hides them),
+ * analytics cost/usage routes 401.
+ */
+function authenticate(
+  policy: AuthPolicy,
+  apiKey: string | undefined,
+  keys: { admin: string; analytics: string },
+): { status: number; type: AnthropicErrorType; message: string } | null {
+  if (policy === 'admin') {
+    if (!apiKey)
+      return { status: 401, type: 'authentication_error', message: 'x-api-key header is required' };
+    if (apiKey === keys.admin) return null;
+    if (apiKey === keys.analytics) {
+      return {
+        status: 401,
+        type: 'authentication_error',
+        message:
+          'This endpoint requires an Admin API key (sk-ant-admin01-…); Enterprise Analytics keys cannot call the Admin API',
+      };
+    }
+    return { status: 401, type: 'authentication_error', message: 'invalid x-api-key' };
+  }
+  if (apiKey === keys.analytics) return null;
+  if (policy === 'analytics-engagement')
+    return { status: 404, type: 'not_found_error', message: 'Not found' };
+  return {
+    status: 401,
+    type: 'authentication_error',
+    message: !apiKey
+      ? 'x-api-key header is required'
+      : apiKey === keys.admin
+        ? 'Admin API keys cannot call the Analytics API; use an Enterprise key with the read:analytics scope'
+        : 'invalid x-api-key',
+  };
+}
+
 export async function buildClaudeEmulator(opts: ClaudeEmulatorOptions = {}): Promise<FastifyInstance> {
   const adminApiKey = opts.adminApiKey ?? SANDBOX_ADMIN_API_KEY;
+  const analyticsApiKey = opts.analyticsApiKey ?? SANDBOX_ANALYTICS_API_KEY;
   const { now } = opts;
   const clock: () => Date = typeof now === 'function' ? now : () => now ?? new Date();
   const controls = opts.controls ?? new EmulatorControls();
-  const pages = new LruCache<string, string>(opts.pageCacheSize ?? 512);
+  const pages = new LruCache<string, string>(opts.pageCacheSize ?? 2048);
 
   const app = Fastify({ logger: opts.logger ?? false });
   controlsByApp.set(app, controls);
@@ -178,51 +265,105 @@ export async function buildClaudeEmulator(opts: ClaudeEmulatorOptions = {}): Pro
     sendError(reply, 404, 'not_found_error', 'Not found', newRequestId()),
   );
 
-  app.get(CLAUDE_CODE_REPORT_PATH, async (req, reply) => {
-    controls.requests++;
-    const requestId = newRequestId();
-    reply.header('request-id', requestId);
-    if (controls.delayMs > 0) await sleep(controls.delayMs);
-
-    const apiKey = header(req, 'x-api-key');
-    if (!apiKey)
-      return sendError(reply, 401, 'authentication_error', 'x-api-key header is required', requestId);
-    if (apiKey !== adminApiKey)
-      return sendError(reply, 401, 'authentication_error', 'invalid x-api-key', requestId);
-    if (!header(req, 'anthropic-version')) {
-      return sendError(
-        reply,
-        400,
-        'invalid_request_error',
-        'anthropic-version: header is required',
-        requestId,
-      );
-    }
-
-    const fault = controls.takeFault();
-    if (fault?.status === 429) {
-      if (fault.retryAfterSeconds !== null) reply.header('retry-after', String(fault.retryAfterSeconds));
-      return sendError(reply, 429, 'rate_limit_error', 'Rate limited. Please try again later.', requestId);
-    }
-    if (fault?.status === 500) return sendError(reply, 500, 'api_error', 'Internal server error', requestId);
-    if (fault?.status === 529) return sendError(reply, 529, 'overloaded_error', 'Overloaded', requestId);
-
-    const parsed = parseReportQuery(req.query as Query);
-    if (!parsed.ok) return sendError(reply, 400, 'invalid_request_error', parsed.message, requestId);
+  /** Claude Code report: one day per call, pages from a pre-serialized LRU keyed by the horizon flag. */
+  const claudeCodeReport: RouteHandler = (ctx) => {
+    const parsed = parseReportQuery(ctx.query.raw);
+    if (!parsed.ok) throw badRequest(parsed.message);
     const q = parsed.value;
-
-    const inHorizon = isDayInHorizon(q.day, clock());
+    const inHorizon = isDayInHorizon(q.day, ctx.now);
     const loop = controls.loopCursor;
     // The horizon flag is part of the key: the same day flips from data to empty as the clock moves.
-    const key = `${q.day}|${q.limit}|${q.offset}|${inHorizon ? 1 : 0}|${loop ? 1 : 0}`;
-    let body = pages.get(key);
-    if (body === undefined) {
-      body = renderPage(q, inHorizon, loop);
-      pages.set(key, body);
-    }
-    if (controls.takeMalformed()) body = body.slice(0, Math.floor(body.length / 2));
-    return sendJson(reply, 200, body);
-  });
+    return ctx.cached(
+      `claude_code|${q.day}|${q.limit}|${q.offset}|${inHorizon ? 1 : 0}|${loop ? 1 : 0}`,
+      () => renderPage(q, inHorizon, loop),
+    );
+  };
+
+  const routes: readonly (readonly [string, AuthPolicy, RouteHandler])[] = [
+    [CLAUDE_CODE_REPORT_PATH, 'admin', claudeCodeReport],
+    [MESSAGES_REPORT_PATH, 'admin', messagesReport],
+    [COST_REPORT_PATH, 'admin', costReport],
+    [USERS_PATH, 'admin', usersList],
+    [ANALYTICS_USERS_PATH, 'analytics-engagement', analyticsUsers],
+    [ANALYTICS_SUMMARIES_PATH, 'analytics-engagement', analyticsSummaries],
+    [ANALYTICS_SKILLS_PATH, 'analytics-engagement', analyticsSkills],
+    [ANALYTICS_CONNECTORS_PATH, 'analytics-engagement', analyticsConnectors],
+    [ANALYTICS_PROJECTS_PATH, 'analytics-engagement', analyticsProjects],
+    [ANALYTICS_USAGE_REPORT_PATH, 'analytics-report', analyticsUsageReport],
+    [ANALYTICS_USER_USAGE_REPORT_PATH, 'analytics-report', analyticsUserUsageReport],
+    [ANALYTICS_COST_REPORT_PATH, 'analytics-report', analyticsCostReport],
+    [ANALYTICS_USER_COST_REPORT_PATH, 'analytics-report', analyticsUserCostReport],
+  ];
+  const keys = { admin: adminApiKey, analytics: analyticsApiKey };
+
+  for (const [path, policy, handle] of routes) {
+    app.get(path, async (req, reply) => {
+      controls.requests++;
+      const requestId = newRequestId();
+      reply.header('request-id', requestId);
+      if (controls.delayMs > 0) await sleep(controls.delayMs);
+
+      const denied = authenticate(policy, header(req, 'x-api-key'), keys);
+      if (denied) return sendError(reply, denied.status, denied.type, denied.message, requestId);
+      if (policy === 'admin' && !header(req, 'anthropic-version')) {
+        return sendError(
+          reply,
+          400,
+          'invalid_request_error',
+          'anthropic-version: header is required',
+          requestId,
+        );
+      }
+      if (policy !== 'admin') {
+        // 60 requests per minute per organisation across all analytics endpoints, in real time.
+        const admission = controls.admitAnalytics(ANALYTICS_ORG_ID, Date.now());
+        if (!admission.ok) {
+          reply.header('retry-after', String(admission.retryAfterSeconds));
+          return sendError(
+            reply,
+            429,
+            'rate_limit_error',
+            'Rate limit exceeded: 60 analytics requests per minute per organization',
+            requestId,
+          );
+        }
+      }
+
+      const fault = controls.takeFault();
+      if (fault?.status === 429) {
+        if (fault.retryAfterSeconds !== null) reply.header('retry-after', String(fault.retryAfterSeconds));
+        return sendError(reply, 429, 'rate_limit_error', 'Rate limited. Please try again later.', requestId);
+      }
+      if (fault?.status === 500)
+        return sendError(reply, 500, 'api_error', 'Internal server error', requestId);
+      if (fault?.status === 529) return sendError(reply, 529, 'overloaded_error', 'Overloaded', requestId);
+
+      const ctx: RouteContext = {
+        query: new QueryReader(req.query as Query),
+        now: clock(),
+        controls,
+        header: (name) => header(req, name),
+        cached: (key, render) => {
+          let body = pages.get(key);
+          if (body === undefined) {
+            body = render();
+            pages.set(key, body);
+          }
+          return body;
+        },
+      };
+      let body: string;
+      try {
+        body = handle(ctx);
+      } catch (error) {
+        if (error instanceof ApiError)
+          return sendError(reply, error.status, error.type, error.message, requestId);
+        throw error;
+      }
+      if (controls.takeMalformed()) body = body.slice(0, Math.floor(body.length / 2));
+      return sendJson(reply, 200, body);
+    });
+  }
 
   app.get('/__emulator/controls', async () => controls.snapshot());
   app.post('/__emulator/controls', async (req, reply) => {
@@ -259,6 +400,7 @@ export async function startClaudeEmulator(
     app,
     controls,
     adminApiKey: opts.adminApiKey ?? SANDBOX_ADMIN_API_KEY,
+    analyticsApiKey: opts.analyticsApiKey ?? SANDBOX_ANALYTICS_API_KEY,
     close: () => app.close(),
   };
 }
