@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Account } from './schemas/account.js';
 import type { Connector } from './engine/registry.js';
 import { REPORT_TYPES } from './schemas/usage-query.js';
+import { chooseSource } from './engine/plan.js';
 
 export const Capabilities = Type.Object(
   {
@@ -30,11 +31,12 @@ export function capabilitiesOf(account: Account, connector: Connector | undefine
   const reports = connector?.spec.reports ?? {};
   const rows = REPORT_TYPES.filter((r) => reports[r]).map((reportType) => {
     const report = reports[reportType];
-    const resource = report ? connector?.spec.resources?.[report.resource] : undefined;
+    const chosen = report && connector ? chooseSource(connector, report, account) : undefined;
+    const resource = connector?.spec.resources?.[chosen?.resource ?? report?.resource ?? ''];
     const credential = resource?.credential ?? null;
     return {
       report_type: reportType,
-      available: credential !== null && account.credentials[credential] !== undefined,
+      available: chosen !== undefined,
       credential,
       description: report?.description ?? null,
       parameters: Object.keys(resource?.params ?? {}),

@@ -2,6 +2,7 @@ import type { Account } from '../schemas/account.js';
 import { compileMapping, mergeMappingDocs, type CompiledMapping } from '../mapping/compile.js';
 import { loadMappings } from '../mapping/load.js';
 import type { ConnectorRegistry } from './registry.js';
+import { sourcesOf } from './plan.js';
 
 /** Thrown at boot when a connector's report names a mapping file that does not exist. */
 export class MissingMappingError extends Error {}
@@ -19,11 +20,13 @@ export class MappingCatalog {
     const base = await loadMappings(dir);
     for (const c of connectors.all()) {
       for (const [report, spec] of Object.entries(c.spec.reports ?? {})) {
-        const name = spec.mapping ?? report;
-        if (!base.get(c.spec.slug)?.has(name)) {
-          throw new MissingMappingError(
-            `connectors/${c.spec.slug}/connector.yaml#/reports/${report}: no mapping file mappings/${c.spec.slug}/${name}.yaml`,
-          );
+        for (const source of sourcesOf(spec)) {
+          const name = source.mapping ?? report;
+          if (!base.get(c.spec.slug)?.has(name)) {
+            throw new MissingMappingError(
+              `connectors/${c.spec.slug}/connector.yaml#/reports/${report}: no mapping file mappings/${c.spec.slug}/${name}.yaml`,
+            );
+          }
         }
       }
     }

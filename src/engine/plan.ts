@@ -1,5 +1,5 @@
 import type { Account } from '../schemas/account.js';
-import type { Resource } from '../schemas/connector.js';
+import type { Report, Resource } from '../schemas/connector.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import { AppError } from '../errors.js';
 import type { Connector } from './registry.js';
@@ -7,7 +7,7 @@ import type { UsageRequest } from './usage-request.js';
 import { addDays, startOfUtcDay, DAY_MS } from './dates.js';
 import { splitWindows, type DateWindow } from './windows.js';
 import { queryHash } from './cursor.js';
-import { credentialOf } from './request-builder.js';
+
 
 /** Everything decided before the first vendor call: what to call, over which windows, mapped how. */
 export interface Plan {
@@ -56,8 +56,8 @@ export function makePlan(
   const reports = connector.spec.reports ?? {};
   const report = reports[req.reportType];
   const supported = Object.keys(reports).filter((r) => {
-    const res = connector.spec.resources?.[reports[r]?.resource ?? ''];
-    return res !== undefined && account.credentials[res.credential] !== undefined;
+    const rep = reports[r];
+    return rep !== undefined && chooseSource(connector, rep, account) !== undefined;
   });
   if (!report) {
     throw new AppError(
@@ -66,16 +66,18 @@ export function makePlan(
       { details: { parameter: 'report_type', allowed: supported } },
     );
   }
-  const resource = connector.spec.resources?.[report.resource] as Resource;
-  if (account.credentials[resource.credential] === undefined) {
-    const field = resource.credential;
+  const source = chooseSource(connector, report, account);
+  if (!source) {
+    const fields = [...new Set(sourcesOf(report).map((s) => connector.spec.resources?.[s.resource]?.credential ?? ''))];
+    const field = fields.join(' or ');
+    const described = fields.map((f) => `${f}: ${connector.spec.credentials[f]?.description ?? f}`).join('; ');
     throw new AppError(
       'missing_credential',
-      `report_type=${req.reportType} needs the ${field} credential (${connector.spec.credentials[field]?.description ?? field}); add it with PATCH /integrated-accounts/${account.id}. With its current credentials this account supports: ${supported.join(', ') || 'none'}.`,
+      `report_type=${req.reportType} needs the ${field} credential (${described}); add it with PATCH /integrated-accounts/${account.id}. With its current credentials this account supports: ${supported.join(', ') || 'none'}.`,
       { details: { parameter: 'report_type', credential: field, allowed: supported } },
     );
   }
-  credentialOf(account, resource.credential);
+  const resource = connector.spec.resources?.[source.resource] as Resource;
   const vendorParams = pushDown(resource, req, connector.spec.slug);
   for (const name of PUSHDOWN_ONLY) {
     if (req.query[name] !== undefined && !resource.params?.[name]) {
@@ -86,8 +88,9 @@ export function makePlan(
       );
     }
   }
-  const mapping = mappings(connector.spec.slug, report.mapping ?? req.reportType, account);
-  if (!mapping) throw new Error(`no mapping ${report.mapping ?? req.reportType} for ${connector.spec.slug}`);
+  const mappingName = source.mapping ?? req.reportType;
+  const mapping = mappings(connector.spec.slug, mappingName, account);
+  if (!mapping) throw new Error(`no mapping ${mappingName} for ${connector.spec.slug}`);
 
   const resolved = clampToAvailable(
     range ?? resolveRange(req, report.default_days ?? DEFAULT_RANGE_DAYS, report.default_end_offset_days ?? 0, now),
@@ -106,7 +109,7 @@ export function makePlan(
     account,
     connector,
     reportType: req.reportType,
-    resourceName: report.resource,
+    resourceName: source.resource,
     resource,
     mapping,
     range: resolved,
@@ -114,6 +117,19 @@ export function makePlan(
     queryHash: queryHash(tenant, req.query as Record<string, unknown>),
     vendorParams,
   };
+}
+
+/** Every source of a report, the main one first. */
+export function sourcesOf(report: Report): { resource: string; mapping?: string | undefined }[] {
+  return [{ resource: report.resource, mapping: report.mapping }, ...(report.also ?? [])];
+}
+
+/** The first source whose credential the account holds. */
+export function chooseSource(connector: Connector, report: Report, account: Account): { resource: string; mapping?: string | undefined } | undefined {
+  return sourcesOf(report).find((s) => {
+    const res = connector.spec.resources?.[s.resource];
+    return res !== undefined && account.credentials[res.credential] !== undefined;
+  });
 }
 
 /**
@@ -140,7 +156,7 @@ function pushDown(resource: Resource, req: UsageRequest, slug: string): Record<s
   for (const [name, rule] of Object.entries(resource.params ?? {})) {
     const given = (req.query as Record<string, unknown>)[name];
     const values: string[] =
-      given === undefined ? (rule.default !== undefined ? [rule.default] : []) : (Array.isArray(given) ? given : [given]).map(String);
+      given === undefined ? (rule.default === undefined ? [] : [rule.default].flat()) : (Array.isArray(given) ? given : [given]).map(String);
     if (values.length === 0) continue;
     const translated = values.map((v) => {
       if (typeof given === 'boolean' && rule.invert) return String(!given);

@@ -72,14 +72,21 @@ export function parseConnectorFile(text: string, file: string): ConnectorSpec {
   if (first) throw new ConnectorFileError(`${file}#${first.path || '/'}: ${first.message}`);
   const spec = doc as ConnectorSpec;
   for (const [name, report] of Object.entries(spec.reports ?? {})) {
-    const resource = spec.resources?.[report.resource];
-    if (!resource) {
-      throw new ConnectorFileError(`${file}#/reports/${name}/resource: no resource named "${report.resource}"`);
-    }
-    if (!(resource.credential in spec.credentials)) {
-      throw new ConnectorFileError(
-        `${file}#/resources/${report.resource}/credential: "${resource.credential}" is not a declared credential`,
-      );
+    const sources = [report.resource, ...(report.also ?? []).map((a) => a.resource)];
+    sources.forEach((resourceName, i) => {
+      const resource = spec.resources?.[resourceName];
+      const pointer = i === 0 ? `/reports/${name}/resource` : `/reports/${name}/also/${i - 1}/resource`;
+      if (!resource) throw new ConnectorFileError(`${file}#${pointer}: no resource named "${resourceName}"`);
+      if (!(resource.credential in spec.credentials)) {
+        throw new ConnectorFileError(`${file}#/resources/${resourceName}/credential: "${resource.credential}" is not a declared credential`);
+      }
+    });
+  }
+  for (const [name, resource] of Object.entries(spec.resources ?? {})) {
+    for (const [lookup, l] of Object.entries(resource.lookups ?? {})) {
+      if (!spec.resources?.[l.resource]) {
+        throw new ConnectorFileError(`${file}#/resources/${name}/lookups/${lookup}/resource: no resource named "${l.resource}"`);
+      }
     }
   }
   return spec;

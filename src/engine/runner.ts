@@ -11,6 +11,11 @@ import { buildRequest } from './request-builder.js';
 import { nextPage } from './paginate.js';
 import { getPath } from './path.js';
 import type { RateDecision } from './rate-limit.js';
+import type { Resource } from '../schemas/connector.js';
+import type { DateWindow } from './windows.js';
+
+/** Joined tables by name: key → record. */
+type Lookups = Record<string, Map<string, unknown>>;
 
 /** One vendor page as fetched and mapped. */
 interface FetchedPage {
@@ -74,6 +79,7 @@ export class PageRunner {
     let rate: RateDecision | undefined;
     const seen = new Set<string>();
     const upstreamCalls = () => calls.filter((c) => !c.cacheHit && !c.shared).length;
+    const lookups = opts.raw ? {} : await this.loadLookups(plan, opts, calls);
 
     while (state && state.w < plan.windows.length) {
       if (upstreamCalls() >= opts.budget) {
@@ -93,10 +99,11 @@ export class PageRunner {
         last = whole.last;
         rate = whole.rate ?? rate;
         isLooping ||= whole.isLooping;
-        mapped = mergeRows(whole.records.flatMap((r) => this.map(plan, r)));
+        const window = this.windowOf(plan, state.w);
+        mapped = mergeRows(whole.records.flatMap((r) => this.map(plan, r, lookups, window)));
         next = null;
       } else {
-        const fetched = await this.fetchPage(plan, state.w, state.p, opts, calls);
+        const fetched = await this.fetchPage(plan, plan.resourceName, plan.resource, this.windowOf(plan, state.w), state.p, opts, calls);
         last = fetched.page;
         rate = fetched.rate ?? rate;
         next = fetched.page.next;
@@ -112,7 +119,8 @@ export class PageRunner {
           if (fetched.page.records.length > 0 || bodies.length >= opts.limit) break;
           continue;
         }
-        mapped = fetched.page.records.flatMap((r) => this.map(plan, r));
+        const window = this.windowOf(plan, state.w);
+        mapped = fetched.page.records.flatMap((r) => this.map(plan, r, lookups, window));
       }
       const kept = mapped.filter(opts.rowFilter);
       const room = opts.ignoreLimit ? Number.POSITIVE_INFINITY : opts.limit - rows.length;
@@ -137,12 +145,42 @@ export class PageRunner {
     return { rows, bodies, next: state, partial, isLooping, last, calls, rate, rule };
   }
 
-  private map(plan: Plan, record: unknown): UsageRow[] {
+  private map(plan: Plan, record: unknown, lookups: Lookups, window: DateWindow): UsageRow[] {
     return plan.mapping.map(record, {
       integration: plan.connector.spec.slug,
       accountId: plan.account.id,
       reportType: plan.reportType,
+      lookups,
+      window,
     });
+  }
+
+  /**
+   * Reads each lookup table the resource declares (a users list to turn ids into emails, say)
+   * whole, through the same cached, rate-limited path as every other call.
+   */
+  private async loadLookups(plan: Plan, opts: RunOptions, calls: CallRecord[]): Promise<Lookups> {
+    const out: Lookups = {};
+    for (const [name, spec] of Object.entries(plan.resource.lookups ?? {})) {
+      const resource = plan.connector.spec.resources?.[spec.resource];
+      if (!resource) throw new Error(`lookup ${name}: no resource ${spec.resource}`);
+      const table = new Map<string, unknown>();
+      const seen = new Set<string>();
+      let p: string | number | null = null;
+      for (;;) {
+        const fetched = await this.fetchPage(plan, spec.resource, resource, plan.range, p, { ...opts, remoteQuery: {} }, calls, {});
+        for (const r of fetched.page.records) {
+          const key = getPath(r, spec.key);
+          if (key !== undefined && key !== null) table.set(String(key), r);
+        }
+        const next = fetched.page.next;
+        if (next === null || seen.has(String(next))) break;
+        seen.add(String(next));
+        p = next;
+      }
+      out[name] = table;
+    }
+    return out;
   }
 
   private async fetchWindow(
@@ -158,7 +196,7 @@ export class PageRunner {
     let rate: RateDecision | undefined;
     let isLooping = false;
     for (;;) {
-      const fetched = await this.fetchPage(plan, w, p, opts, calls);
+      const fetched = await this.fetchPage(plan, plan.resourceName, plan.resource, this.windowOf(plan, w), p, opts, calls);
       rate = fetched.rate ?? rate;
       for (const r of fetched.page.records) records.push(r);
       const next = fetched.page.next;
@@ -173,16 +211,23 @@ export class PageRunner {
     }
   }
 
+  private windowOf(plan: Plan, w: number): DateWindow {
+    const window = plan.windows[w];
+    if (!window) throw new Error(`window ${w} out of range`);
+    return window;
+  }
+
   private async fetchPage(
     plan: Plan,
-    w: number,
+    resourceName: string,
+    resource: Resource,
+    window: DateWindow,
     p: string | number | null,
     opts: RunOptions,
     calls: CallRecord[],
+    vendorParams: Record<string, string | string[]> = plan.vendorParams,
   ): Promise<{ page: FetchedPage; rate: RateDecision | undefined }> {
-    const { connector, resource, account } = plan;
-    const window = plan.windows[w];
-    if (!window) throw new Error(`window ${w} out of range`);
+    const { connector, account } = plan;
     const request = buildRequest({
       spec: connector.spec,
       resource,
@@ -190,21 +235,22 @@ export class PageRunner {
       window,
       page: p,
       remoteQuery: opts.remoteQuery,
-      vendorParams: plan.vendorParams,
+      vendorParams,
     });
     if (this.deps.maxTimeoutMs !== undefined) request.timeoutMs = Math.min(request.timeoutMs, this.deps.maxTimeoutMs);
     const secrets = Object.values(account.credentials);
-    const rateLimit = this.rateRule(plan);
+    const rateLimit = this.rateRule(plan, resource);
     const result = await this.deps.caller.call({
       request,
       integration: connector.spec.slug,
-      resource: plan.resourceName,
+      resource: resourceName,
       secrets,
       hostAllowed: (hostname) => this.deps.hostAllowedFor(connector.spec.slug, hostname),
       cacheKeyScope: `${account.tenant}\0${account.id}`,
       cacheTtlMs: this.cacheTtl(plan, window.end),
-      rate: rateLimit ? { key: this.rateKey(plan), rule: rateLimit } : undefined,
+      rate: rateLimit ? { key: this.rateKey(plan, resource), rule: rateLimit } : undefined,
       retry: this.retryPolicy(plan),
+      authFailureStatuses: connector.spec.auth_failure_statuses,
       calls,
       parse: (response) => {
         try {
@@ -246,18 +292,18 @@ export class PageRunner {
    * Whose calls share a bucket: the account, or everyone holding the same key when the vendor
    * limits per organisation (two accounts may carry one organisation's key).
    */
-  private rateKey(plan: Plan): string {
-    const group = plan.resource.rate_limit_group ?? '';
+  private rateKey(plan: Plan, resource: Resource): string {
+    const group = resource.rate_limit_group ?? '';
     const declared = plan.connector.spec.rate_limits?.find((r) => r.group === group);
     const who =
       declared?.scope === 'credential'
-        ? createHash('sha256').update(plan.account.credentials[plan.resource.credential] ?? '').digest('base64url')
+        ? createHash('sha256').update(plan.account.credentials[resource.credential] ?? '').digest('base64url')
         : `${plan.account.tenant}\0${plan.account.id}`;
     return `${plan.connector.spec.slug}\0${group}\0${who}`;
   }
 
-  private rateRule(plan: Plan): { requests: number; perSeconds: number } | undefined {
-    const group = plan.resource.rate_limit_group;
+  private rateRule(plan: Plan, resource: Resource = plan.resource): { requests: number; perSeconds: number } | undefined {
+    const group = resource.rate_limit_group;
     const declared = group ? plan.connector.spec.rate_limits?.find((r) => r.group === group) : undefined;
     return declared ? { requests: declared.requests, perSeconds: declared.per_seconds } : undefined;
   }

@@ -40,6 +40,8 @@ export interface CallOptions {
   rate?: { key: string; rule: RateRule } | undefined;
   retry: RetryPolicy;
   calls: CallRecord[];
+  /** Statuses meaning the vendor refused the credentials (default 401, 403). */
+  authFailureStatuses?: number[] | undefined;
   /** Parses a 2xx body, throwing when it is unusable; only parsed answers are cached. */
   parse: (response: CachedResponse) => unknown;
 }
@@ -164,7 +166,7 @@ export class UpstreamCaller {
         { remote, retryAfterSeconds: retryAfter ?? 60 },
       );
     }
-    if (status === 401 || status === 403) {
+    if ((opts.authFailureStatuses ?? [401, 403]).includes(status)) {
       return new AppError(
         'account_needs_reauth',
         `${who} refused the account's credentials (HTTP ${status}); update them with PATCH /integrated-accounts/:id.`,

@@ -110,7 +110,9 @@ export const ParamPushdown = Type.Object(
     map: Type.Optional(
       Type.Record(Type.String(), Type.String(), { description: 'Unified value → vendor value; values not listed are refused' }),
     ),
-    default: Type.Optional(Type.String({ description: 'Vendor value sent when the caller gives none' })),
+    default: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Vendor value(s) sent when the caller gives none' }),
+    ),
     invert: Type.Optional(Type.Boolean({ description: 'For booleans: send the opposite (include_x → exclude_x)' })),
   },
   { additionalProperties: false },
@@ -135,6 +137,19 @@ export const Resource = Type.Object(
       description: 'Where the records are in the response body; with a list, the first path present wins (field drift)',
     }),
     params: Type.Optional(Type.Record(Type.String(), ParamPushdown)),
+    lookups: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.Object(
+          {
+            resource: Type.String({ description: 'Resource read whole (all pages) and cached, e.g. a users list' }),
+            key: Type.String({ description: 'Path of the key in each of its records' }),
+          },
+          { additionalProperties: false },
+        ),
+        { description: 'Tables the mapping may join on with { lookup: name, key, field }' },
+      ),
+    ),
     min_date: Type.Optional(
       Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'The vendor has no data before this day; ranges are clamped to it' }),
     ),
@@ -172,11 +187,24 @@ export const Resource = Type.Object(
 );
 export type Resource = Static<typeof Resource>;
 
+const ReportSource = Type.Object(
+  {
+    resource: Type.String(),
+    mapping: Type.Optional(Type.String({ description: 'Mapping file name; defaults to the report type' })),
+  },
+  { additionalProperties: false },
+);
+
 export const Report = Type.Object(
   {
     description: Type.Optional(Type.String()),
-    resource: Type.String(),
+    resource: Type.String({ description: 'The resource serving this report (the first whose credential the account holds, with also)' }),
     mapping: Type.Optional(Type.String({ description: 'Mapping file name; defaults to the report type' })),
+    also: Type.Optional(
+      Type.Array(ReportSource, {
+        description: 'Other sources of the same report for accounts holding another credential, in order of preference',
+      }),
+    ),
     default_days: Type.Optional(Type.Integer({ minimum: 1, description: 'Range when the caller gives none' })),
     default_end_offset_days: Type.Optional(Type.Integer({ minimum: 0 })),
     max_range_days: Type.Optional(
@@ -185,6 +213,8 @@ export const Report = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export type Report = Static<typeof Report>;
 
 export const ConnectorSpec = Type.Object(
   {
@@ -199,6 +229,11 @@ export const ConnectorSpec = Type.Object(
     auth: Type.Optional(AuthScheme),
     headers: Type.Optional(Type.Record(Type.String(), Type.String())),
     timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 120000 })),
+    auth_failure_statuses: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 400, maximum: 499 }), {
+        description: 'Vendor statuses that mean the credentials were refused (default 401, 403)',
+      }),
+    ),
     retry: Type.Optional(RetryPolicy),
     rate_limits: Type.Optional(Type.Array(RateLimit)),
     cache: Type.Optional(
