@@ -59,9 +59,13 @@ export class AccountRules {
   private connectorOf(slug: string): Connector {
     const connector = this.connectors.get(slug);
     if (!connector) {
-      throw new AppError('invalid_body', `Unknown integration "${slug}". Known: ${this.connectors.slugs.join(', ')}.`, {
-        details: { parameter: 'integration', allowed: this.connectors.slugs },
-      });
+      throw new AppError(
+        'invalid_body',
+        `Unknown integration "${slug}". Known: ${this.connectors.slugs.join(', ')}.`,
+        {
+          details: { parameter: 'integration', allowed: this.connectors.slugs },
+        },
+      );
     }
     return connector;
   }
@@ -71,30 +75,46 @@ export class AccountRules {
     const declared = Object.keys(spec.credentials);
     for (const field of Object.keys(account.credentials)) {
       if (!declared.includes(field)) {
-        throw new AppError('invalid_body', `Unknown credential "${field}" for ${spec.slug}. Accepted: ${declared.join(', ')}.`, {
-          details: { parameter: `credentials.${field}`, allowed: declared },
-        });
+        throw new AppError(
+          'invalid_body',
+          `Unknown credential "${field}" for ${spec.slug}. Accepted: ${declared.join(', ')}.`,
+          {
+            details: { parameter: `credentials.${field}`, allowed: declared },
+          },
+        );
       }
     }
     const present = declared.filter((f) => account.credentials[f] !== undefined);
     const required = declared.filter((f) => spec.credentials[f]?.required);
     const missingRequired = required.filter((f) => !present.includes(f));
     if (missingRequired.length > 0) {
-      throw new AppError('invalid_body', `Missing credential ${missingRequired.join(', ')} for ${spec.slug}.`, {
-        details: { parameter: 'credentials', missing: missingRequired },
-      });
+      throw new AppError(
+        'invalid_body',
+        `Missing credential ${missingRequired.join(', ')} for ${spec.slug}.`,
+        {
+          details: { parameter: 'credentials', missing: missingRequired },
+        },
+      );
     }
     if (present.length === 0) {
-      throw new AppError('invalid_body', `Give at least one credential for ${spec.slug}: ${declared.join(' or ')}.`, {
-        details: { parameter: 'credentials', allowed: declared },
-      });
+      throw new AppError(
+        'invalid_body',
+        `Give at least one credential for ${spec.slug}: ${declared.join(' or ')}.`,
+        {
+          details: { parameter: 'credentials', allowed: declared },
+        },
+      );
     }
     const contextFields = Object.keys(spec.context ?? {});
     for (const field of Object.keys(account.context)) {
       if (!contextFields.includes(field)) {
-        throw new AppError('invalid_body', `Unknown context field "${field}" for ${spec.slug}. Accepted: ${contextFields.join(', ') || 'none'}.`, {
-          details: { parameter: `context.${field}`, allowed: contextFields },
-        });
+        throw new AppError(
+          'invalid_body',
+          `Unknown context field "${field}" for ${spec.slug}. Accepted: ${contextFields.join(', ') || 'none'}.`,
+          {
+            details: { parameter: `context.${field}`, allowed: contextFields },
+          },
+        );
       }
     }
     for (const [field, value] of Object.entries(account.context)) {
@@ -104,7 +124,9 @@ export class AccountRules {
       try {
         this.options.checkOverrides(spec.slug, account.mapping_overrides);
       } catch (err) {
-        throw new AppError('invalid_body', `mapping_overrides: ${(err as Error).message}`, { details: { parameter: 'mapping_overrides' } });
+        throw new AppError('invalid_body', `mapping_overrides: ${(err as Error).message}`, {
+          details: { parameter: 'mapping_overrides' },
+        });
       }
     }
   }
@@ -114,15 +136,23 @@ export class AccountRules {
     try {
       url = new URL(value);
     } catch {
-      throw new AppError('invalid_body', `context.${field} is not a URL: "${value}".`, { details: { parameter: `context.${field}` } });
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new AppError('invalid_body', `context.${field} must be an http(s) URL.`, { details: { parameter: `context.${field}` } });
-    }
-    if (url.username || url.password) {
-      throw new AppError('invalid_body', `context.${field} must not carry credentials; use the credentials fields.`, {
+      throw new AppError('invalid_body', `context.${field} is not a URL: "${value}".`, {
         details: { parameter: `context.${field}` },
       });
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new AppError('invalid_body', `context.${field} must be an http(s) URL.`, {
+        details: { parameter: `context.${field}` },
+      });
+    }
+    if (url.username || url.password) {
+      throw new AppError(
+        'invalid_body',
+        `context.${field} must not carry credentials; use the credentials fields.`,
+        {
+          details: { parameter: `context.${field}` },
+        },
+      );
     }
     if (!this.hostAllowed(connector, url.hostname)) {
       throw new AppError(

@@ -8,19 +8,27 @@ export const Capabilities = Type.Object(
   {
     integrated_account_id: Type.String(),
     integration: Type.String(),
-    implemented: Type.Boolean({ description: 'False while the integration has no usage connector (usage answers 501)' }),
+    implemented: Type.Boolean({
+      description: 'False while the integration has no usage connector (usage answers 501)',
+    }),
     report_types: Type.Array(
       Type.Object({
         report_type: Type.String(),
         available: Type.Boolean({ description: 'The account holds the credential this report needs' }),
         credential: Type.Union([Type.String(), Type.Null()]),
         description: Type.Union([Type.String(), Type.Null()]),
-        parameters: Type.Array(Type.String(), { description: 'Parameters pushed down to the vendor for this report' }),
+        parameters: Type.Array(Type.String(), {
+          description: 'Parameters pushed down to the vendor for this report',
+        }),
         docs_url: Type.Union([Type.String(), Type.Null()]),
       }),
     ),
-    supported_report_types: Type.Array(Type.String(), { description: 'The report types this account can serve now' }),
-    gateway_filters: Type.Array(Type.String(), { description: 'Filters the gateway applies after mapping, for every report' }),
+    supported_report_types: Type.Array(Type.String(), {
+      description: 'The report types this account can serve now',
+    }),
+    gateway_filters: Type.Array(Type.String(), {
+      description: 'Filters the gateway applies after mapping, for every report',
+    }),
   },
   { $id: 'Capabilities' },
 );

@@ -8,7 +8,9 @@ import { Value } from '@sinclair/typebox/value';
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')]);
 
 export const ENV_SCHEMA = Type.Object({
-  PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$', description: 'HTTP port (default 3000; 0 picks a free port)' })),
+  PORT: Type.Optional(
+    Type.String({ pattern: '^[0-9]{1,5}$', description: 'HTTP port (default 3000; 0 picks a free port)' }),
+  ),
   HOST: Type.Optional(Type.String({ minLength: 1, description: 'Interface to bind (default 127.0.0.1)' })),
   LOG_LEVEL: Type.Optional(
     Type.Union(
@@ -16,7 +18,9 @@ export const ENV_SCHEMA = Type.Object({
       { description: 'pino log level (default info)' },
     ),
   ),
-  METERWAY_DATA_DIR: Type.Optional(Type.String({ minLength: 1, description: 'Folder of the embedded store (default ./.data)' })),
+  METERWAY_DATA_DIR: Type.Optional(
+    Type.String({ minLength: 1, description: 'Folder of the embedded store (default ./.data)' }),
+  ),
   METERWAY_TOKENS: Type.Optional(
     Type.String({
       pattern: '^([A-Za-z0-9_.-]+:[^,:\\s]{16,})(,[A-Za-z0-9_.-]+:[^,:\\s]{16,})*$',
@@ -27,19 +31,30 @@ export const ENV_SCHEMA = Type.Object({
     Type.String({ description: 'AES-256 key for credentials at rest: 64 hex chars or base64 of 32 bytes' }),
   ),
   METERWAY_CURSOR_KEY: Type.Optional(
-    Type.String({ minLength: 16, description: 'HMAC key that signs cursors (default: derived from METERWAY_SECRET_KEY)' }),
+    Type.String({
+      minLength: 16,
+      description: 'HMAC key that signs cursors (default: derived from METERWAY_SECRET_KEY)',
+    }),
   ),
   METERWAY_SANDBOX: Type.Optional(Bool),
   METERWAY_ALLOW_CUSTOM_HOSTS: Type.Optional(Bool),
-  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis URL; when set, every replica shares state' })),
+  REDIS_URL: Type.Optional(
+    Type.String({ pattern: '^rediss?://', description: 'Redis URL; when set, every replica shares state' }),
+  ),
   METERWAY_UPSTREAM_BUDGET: Type.Optional(
     Type.String({ pattern: '^[0-9]{1,4}$', description: 'Upstream calls one request may make (default 50)' }),
   ),
   METERWAY_UPSTREAM_TIMEOUT_MS: Type.Optional(
-    Type.String({ pattern: '^[0-9]{2,6}$', description: 'Upper bound of any vendor call timeout in ms (default 30000)' }),
+    Type.String({
+      pattern: '^[0-9]{2,6}$',
+      description: 'Upper bound of any vendor call timeout in ms (default 30000)',
+    }),
   ),
   METERWAY_MAX_BUFFERED_ROWS: Type.Optional(
-    Type.String({ pattern: '^[0-9]{1,7}$', description: 'Rows a buffered (non-stream) response may hold (default 10000)' }),
+    Type.String({
+      pattern: '^[0-9]{1,7}$',
+      description: 'Rows a buffered (non-stream) response may hold (default 10000)',
+    }),
   ),
 });
 type Env = Static<typeof ENV_SCHEMA>;

@@ -27,7 +27,9 @@ import { RedisAccountStore } from './store/redis-account-store.js';
 /** The repository root, where connectors/ and mappings/ live (works from src/ and dist/src/). */
 export const PROJECT_ROOT = (() => {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  return path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '../..') : path.resolve(here, '..');
+  return path.basename(path.dirname(here)) === 'dist'
+    ? path.resolve(here, '../..')
+    : path.resolve(here, '..');
 })();
 
 export interface RuntimeOptions {
@@ -67,18 +69,32 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   let redis: Redis | undefined;
   let accounts: AccountStore;
   if (config.redisUrl) {
-    redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    redis = new Redis(config.redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+    });
     await redis.connect();
     accounts = new RedisAccountStore(redis, cipher, 'meterway:', { ownsConnection: false });
   } else {
     accounts = await FileAccountStore.open({ dataDir: config.dataDir, cipher });
   }
-  const connectors = await ConnectorRegistry.load(options.connectorsDir ?? path.join(PROJECT_ROOT, 'connectors'));
-  const mappings = await MappingCatalog.load(options.mappingsDir ?? path.join(PROJECT_ROOT, 'mappings'), connectors);
+  const connectors = await ConnectorRegistry.load(
+    options.connectorsDir ?? path.join(PROJECT_ROOT, 'connectors'),
+  );
+  const mappings = await MappingCatalog.load(
+    options.mappingsDir ?? path.join(PROJECT_ROOT, 'mappings'),
+    connectors,
+  );
   const tokens = new TokenRegistry([...config.tokens, ...(options.extraTokens ?? [])]);
   const metrics = new Metrics();
   const http = new UpstreamHttp(options.dispatcher);
-  const caller = new UpstreamCaller(http, options.cache ?? new MemoryResponseCache(), options.limiter ?? new MemoryRateLimiter(), metrics);
+  const caller = new UpstreamCaller(
+    http,
+    options.cache ?? new MemoryResponseCache(),
+    options.limiter ?? new MemoryRateLimiter(),
+    metrics,
+  );
   const rules = new AccountRules(connectors, {
     allowCustomHosts: config.allowCustomHosts,
     allowLoopback: config.sandbox,
@@ -86,7 +102,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   // Cursors are signed with their own key, derived from the secret key unless one is given, so
   // every replica sharing the secret key continues every cursor.
-  const cursorKey = config.cursorKey ?? createHmac('sha256', key).update('meterway cursor signing key').digest('hex');
+  const cursorKey =
+    config.cursorKey ?? createHmac('sha256', key).update('meterway cursor signing key').digest('hex');
   const engine = new UsageEngine({
     runner: new PageRunner({
       caller,
@@ -101,7 +118,17 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.now ? { now: options.now } : {}),
   });
   const usage = new UsageService(accounts, connectors, engine);
-  const app = await buildApp({ config, tokens, accounts, connectors, usage, rules, redis, metrics, logger: options.logger });
+  const app = await buildApp({
+    config,
+    tokens,
+    accounts,
+    connectors,
+    usage,
+    rules,
+    redis,
+    metrics,
+    logger: options.logger,
+  });
   return {
     app,
     accounts,

@@ -34,7 +34,9 @@ export async function startSandbox(store: AccountStore, tenant: string): Promise
   const running: { close(): Promise<void> }[] = [];
   const accounts: RunningSandbox['accounts'] = [];
   const ext = path.extname(new URL(import.meta.url).pathname); // .ts under tsx, .js when built
-  for (const entry of (await readdir(connectorsDir, { withFileTypes: true })).filter((e) => e.isDirectory())) {
+  for (const entry of (await readdir(connectorsDir, { withFileTypes: true })).filter((e) =>
+    e.isDirectory(),
+  )) {
     const file = path.join(connectorsDir, entry.name, 'emulator', `index${ext}`);
     if (!existsSync(file)) continue;
     const mod = (await import(pathToFileURL(file).href)) as EmulatorModule;

@@ -49,7 +49,8 @@ export class CursorCodec {
     const body = cursor.slice(0, dot);
     const given = Buffer.from(cursor.slice(dot + 1), 'base64url');
     const expected = Buffer.from(this.sign(body), 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid('signature mismatch');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw invalid('signature mismatch');
     let payload: CursorPayload;
     try {
       payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as CursorPayload;

@@ -4,11 +4,17 @@ const DAY_MS = 86_400_000;
 
 /** Parses `YYYY-MM-DD` (UTC midnight) or RFC 3339 into a Date, refusing impossible dates like 02-30. */
 export function parseDateParam(name: string, value: string): Date {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.exec(value);
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.exec(
+    value,
+  );
   const fail = () =>
-    new AppError('invalid_parameter', `Invalid parameter "${name}": "${value}" is not a real YYYY-MM-DD date or RFC 3339 date-time.`, {
-      details: { parameter: name },
-    });
+    new AppError(
+      'invalid_parameter',
+      `Invalid parameter "${name}": "${value}" is not a real YYYY-MM-DD date or RFC 3339 date-time.`,
+      {
+        details: { parameter: name },
+      },
+    );
   if (!m) throw fail();
   const [, y, mo, d, h = '00', mi = '00', s = '00'] = m;
   const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));

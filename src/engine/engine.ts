@@ -5,9 +5,11 @@ import type { UsageRow } from '../schemas/usage.js';
 import { AppError } from '../errors.js';
 import type { Connector } from './registry.js';
 import type { UsageRequest } from './usage-request.js';
-import { CursorCodec, queryHash, type PageState, type CursorPayload } from './cursor.js';
+import type { CursorCodec } from './cursor.js';
+import { queryHash, type PageState, type CursorPayload } from './cursor.js';
 import { makePlan, type MappingLookup, type Plan } from './plan.js';
-import { PageRunner, type PageResult, type RunOptions } from './runner.js';
+import type { PageRunner } from './runner.js';
+import { type PageResult, type RunOptions } from './runner.js';
 import { rowFilter } from './filters.js';
 import { keyRows, normalizeRow, shapeRow } from './formats.js';
 import { redactHeaders, scrubSecrets } from '../http/redact.js';
@@ -28,14 +30,25 @@ const STREAM_STEP_ROWS = 1000;
 export class UsageEngine {
   constructor(private readonly opts: EngineOptions) {}
 
-  async serve(tenant: string, account: Account, connector: Connector, req: UsageRequest, reply: FastifyReply, log: FastifyBaseLogger): Promise<void> {
+  async serve(
+    tenant: string,
+    account: Account,
+    connector: Connector,
+    req: UsageRequest,
+    reply: FastifyReply,
+    log: FastifyBaseLogger,
+  ): Promise<void> {
     let payload: CursorPayload | undefined;
-    if (req.cursor) payload = this.opts.cursors.decode(req.cursor, queryHash(tenant, req.query as Record<string, unknown>));
+    if (req.cursor)
+      payload = this.opts.cursors.decode(req.cursor, queryHash(tenant, req.query as Record<string, unknown>));
     const range = payload ? { start: new Date(payload.r[0]), end: new Date(payload.r[1]) } : undefined;
     const plan = makePlan(tenant, account, connector, req, this.opts.mappings, range, this.opts.now?.());
     const state: PageState = payload?.s ?? { w: 0, p: null, o: 0 };
     if (state.w < 0 || state.w > plan.windows.length) {
-      throw new AppError('invalid_cursor', 'The cursor points outside the date range. Start again without next_cursor.');
+      throw new AppError(
+        'invalid_cursor',
+        'The cursor points outside the date range. Start again without next_cursor.',
+      );
     }
     const filter = rowFilter(req);
     const runOpts: RunOptions = {
@@ -62,17 +75,26 @@ export class UsageEngine {
         break;
       case 'normalized': {
         const flat = shaped.map((r) => normalizeRow(r, req.excludeFields));
-        body = { result: req.keyBy ? keyRows(flat, req.keyBy) : flat, next_cursor: nextCursor, result_count: flat.length };
+        body = {
+          result: req.keyBy ? keyRows(flat, req.keyBy) : flat,
+          next_cursor: nextCursor,
+          result_count: flat.length,
+        };
         break;
       }
       default:
-        body = { result: req.keyBy ? keyRows(shaped, req.keyBy) : shaped, next_cursor: nextCursor, result_count: shaped.length };
+        body = {
+          result: req.keyBy ? keyRows(shaped, req.keyBy) : shaped,
+          next_cursor: nextCursor,
+          result_count: shaped.length,
+        };
     }
     if (result.partial) body.is_partial_response = true;
     if (req.format === 'debug') body.debug = debugView(result, nextCursor);
     let text = JSON.stringify(body);
     // Vendor bodies are shown as they came; a vendor that echoes a key back must not leak it.
-    if (req.format === 'debug' || req.format === 'raw') text = scrubSecrets(text, Object.values(account.credentials));
+    if (req.format === 'debug' || req.format === 'raw')
+      text = scrubSecrets(text, Object.values(account.credentials));
     reply.status(200).type('application/json; charset=utf-8').send(text);
   }
 
@@ -89,7 +111,14 @@ export class UsageEngine {
    * NDJSON of every row of the range. The first step runs before any byte is sent, so an early
    * failure is a normal error response; a later one ends the stream with one `{"error": …}` line.
    */
-  private async stream(plan: Plan, start: PageState, req: UsageRequest, opts: RunOptions, reply: FastifyReply, log: FastifyBaseLogger): Promise<void> {
+  private async stream(
+    plan: Plan,
+    start: PageState,
+    req: UsageRequest,
+    opts: RunOptions,
+    reply: FastifyReply,
+    log: FastifyBaseLogger,
+  ): Promise<void> {
     const stepOpts: RunOptions = { ...opts, limit: STREAM_STEP_ROWS, ignoreLimit: false };
     let result = await this.opts.runner.run(plan, start, stepOpts);
     setRateHeaders(reply, result);
@@ -108,7 +137,10 @@ export class UsageEngine {
       const envelope =
         err instanceof AppError
           ? err.toEnvelope()
-          : new AppError('internal_error', 'The stream failed part-way; the rows above are complete and correct.').toEnvelope();
+          : new AppError(
+              'internal_error',
+              'The stream failed part-way; the rows above are complete and correct.',
+            ).toEnvelope();
       if (!(err instanceof AppError)) log.error({ err }, 'stream failed');
       if (!raw.destroyed) raw.write(`${JSON.stringify({ error: envelope })}\n`);
     }
@@ -127,7 +159,11 @@ function setRateHeaders(reply: FastifyReply, result: PageResult): void {
   const h = result.last?.responseHeaders ?? {};
   const pick = (...names: string[]) => names.map((n) => h[n]).find((v) => v !== undefined);
   const limit = pick('ratelimit-limit', 'x-ratelimit-limit', 'anthropic-ratelimit-requests-limit');
-  const remaining = pick('ratelimit-remaining', 'x-ratelimit-remaining', 'anthropic-ratelimit-requests-remaining');
+  const remaining = pick(
+    'ratelimit-remaining',
+    'x-ratelimit-remaining',
+    'anthropic-ratelimit-requests-remaining',
+  );
   const reset = pick('ratelimit-reset', 'x-ratelimit-reset');
   if (limit !== undefined || remaining !== undefined) {
     if (limit !== undefined) reply.header('ratelimit-limit', limit);

@@ -16,7 +16,8 @@ export function rowFilter(req: UsageRequest): (row: UsageRow) => boolean {
     if (userSet) {
       const id = row.user?.id?.toLowerCase();
       const email = row.user?.email?.toLowerCase();
-      if (!(id !== undefined && userSet.has(id)) && !(email !== undefined && userSet.has(email))) return false;
+      if (!(id !== undefined && userSet.has(id)) && !(email !== undefined && userSet.has(email)))
+        return false;
     }
     if (models && !(row.model?.id && models.has(row.model.id))) return false;
     if (surfaces && !(row.surface && surfaces.has(row.surface))) return false;

@@ -52,9 +52,13 @@ export function keyRows(rows: readonly object[], field: string): Record<string, 
   for (const row of rows) {
     const key = getPath(row, field);
     if (key === undefined || key === null || typeof key === 'object') {
-      throw new AppError('invalid_parameter', `truto_key_by=${field}: a row has no scalar value at "${field}"; key by a field every row has, such as id.`, {
-        details: { parameter: 'truto_key_by' },
-      });
+      throw new AppError(
+        'invalid_parameter',
+        `truto_key_by=${field}: a row has no scalar value at "${field}"; key by a field every row has, such as id.`,
+        {
+          details: { parameter: 'truto_key_by' },
+        },
+      );
     }
     out[String(key)] = row;
   }

@@ -92,7 +92,9 @@ export class UpstreamHttp {
         e.code === 'UND_ERR_BODY_TIMEOUT' ||
         e.code === 'UND_ERR_CONNECT_TIMEOUT';
       throw new UpstreamTransportError(
-        timedOut ? `no answer within ${req.timeoutMs} ms` : `connection failed (${e.code ?? e.message ?? 'unknown'})`,
+        timedOut
+          ? `no answer within ${req.timeoutMs} ms`
+          : `connection failed (${e.code ?? e.message ?? 'unknown'})`,
         timedOut ? 'timeout' : 'network',
       );
     }

@@ -38,9 +38,14 @@ export class MappingCatalog {
     for (const [name, override] of Object.entries(overrides)) {
       const compiled = this.base.get(slug)?.get(name);
       if (!compiled) {
-        throw new Error(`no ${slug} mapping named "${name}"; known: ${[...(this.base.get(slug)?.keys() ?? [])].join(', ')}`);
+        throw new Error(
+          `no ${slug} mapping named "${name}"; known: ${[...(this.base.get(slug)?.keys() ?? [])].join(', ')}`,
+        );
       }
-      compileMapping(mergeMappingDocs(compiled.doc, override, `mapping_overrides.${name}`), `mapping_overrides.${name}`);
+      compileMapping(
+        mergeMappingDocs(compiled.doc, override, `mapping_overrides.${name}`),
+        `mapping_overrides.${name}`,
+      );
     }
   }
 
@@ -51,7 +56,11 @@ export class MappingCatalog {
     const key = `${account.tenant}\0${account.id}\0${name}`;
     const cached = this.overrides.get(key);
     if (cached && cached.stamp === account.updated_at) return cached.compiled;
-    const merged = mergeMappingDocs(compiled.doc, override, `integrated account ${account.id} mapping_overrides.${name}`);
+    const merged = mergeMappingDocs(
+      compiled.doc,
+      override,
+      `integrated account ${account.id} mapping_overrides.${name}`,
+    );
     const result = compileMapping(merged, `integrated account ${account.id} mapping_overrides.${name}`);
     this.overrides.set(key, { stamp: account.updated_at, compiled: result });
     return result;

@@ -12,7 +12,8 @@ export function nextPage(
     case 'none':
       return null;
     case 'token': {
-      if (pagination.has_more_path !== undefined && getPath(body, pagination.has_more_path) !== true) return null;
+      if (pagination.has_more_path !== undefined && getPath(body, pagination.has_more_path) !== true)
+        return null;
       const next = getPath(body, pagination.next_path);
       if (typeof next === 'number') return next;
       return typeof next === 'string' && next !== '' ? next : null;

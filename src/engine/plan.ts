@@ -8,7 +8,6 @@ import { addDays, startOfUtcDay, DAY_MS } from './dates.js';
 import { splitWindows, type DateWindow } from './windows.js';
 import { queryHash } from './cursor.js';
 
-
 /** Everything decided before the first vendor call: what to call, over which windows, mapped how. */
 export interface Plan {
   account: Account;
@@ -24,7 +23,11 @@ export interface Plan {
   vendorParams: Record<string, string | string[]>;
 }
 
-export type MappingLookup = (integration: string, mappingName: string, account: Account) => CompiledMapping | undefined;
+export type MappingLookup = (
+  integration: string,
+  mappingName: string,
+  account: Account,
+) => CompiledMapping | undefined;
 
 const DEFAULT_RANGE_DAYS = 7;
 const DEFAULT_MAX_RANGE_DAYS = 366;
@@ -68,9 +71,13 @@ export function makePlan(
   }
   const source = chooseSource(connector, report, account);
   if (!source) {
-    const fields = [...new Set(sourcesOf(report).map((s) => connector.spec.resources?.[s.resource]?.credential ?? ''))];
+    const fields = [
+      ...new Set(sourcesOf(report).map((s) => connector.spec.resources?.[s.resource]?.credential ?? '')),
+    ];
     const field = fields.join(' or ');
-    const described = fields.map((f) => `${f}: ${connector.spec.credentials[f]?.description ?? f}`).join('; ');
+    const described = fields
+      .map((f) => `${f}: ${connector.spec.credentials[f]?.description ?? f}`)
+      .join('; ');
     throw new AppError(
       'missing_credential',
       `report_type=${req.reportType} needs the ${field} credential (${described}); add it with PATCH /integrated-accounts/${account.id}. With its current credentials this account supports: ${supported.join(', ') || 'none'}.`,
@@ -93,7 +100,8 @@ export function makePlan(
   if (!mapping) throw new Error(`no mapping ${mappingName} for ${connector.spec.slug}`);
 
   const resolved = clampToAvailable(
-    range ?? resolveRange(req, report.default_days ?? DEFAULT_RANGE_DAYS, report.default_end_offset_days ?? 0, now),
+    range ??
+      resolveRange(req, report.default_days ?? DEFAULT_RANGE_DAYS, report.default_end_offset_days ?? 0, now),
     resource,
     now,
   );
@@ -125,7 +133,11 @@ export function sourcesOf(report: Report): { resource: string; mapping?: string 
 }
 
 /** The first source whose credential the account holds. */
-export function chooseSource(connector: Connector, report: Report, account: Account): { resource: string; mapping?: string | undefined } | undefined {
+export function chooseSource(
+  connector: Connector,
+  report: Report,
+  account: Account,
+): { resource: string; mapping?: string | undefined } | undefined {
   return sourcesOf(report).find((s) => {
     const res = connector.spec.resources?.[s.resource];
     return res !== undefined && account.credentials[res.credential] !== undefined;
@@ -137,7 +149,11 @@ export function chooseSource(connector: Connector, report: Report, account: Acco
  * narrowed to what exists (an empty range gives an empty last page), so a default or generous
  * range never turns into a vendor 400.
  */
-function clampToAvailable(range: { start: Date; end: Date }, resource: Resource, now: Date): { start: Date; end: Date } {
+function clampToAvailable(
+  range: { start: Date; end: Date },
+  resource: Resource,
+  now: Date,
+): { start: Date; end: Date } {
   let { start, end } = range;
   if (resource.min_date) {
     const min = new Date(`${resource.min_date}T00:00:00Z`);
@@ -156,7 +172,11 @@ function pushDown(resource: Resource, req: UsageRequest, slug: string): Record<s
   for (const [name, rule] of Object.entries(resource.params ?? {})) {
     const given = (req.query as Record<string, unknown>)[name];
     const values: string[] =
-      given === undefined ? (rule.default === undefined ? [] : [rule.default].flat()) : (Array.isArray(given) ? given : [given]).map(String);
+      given === undefined
+        ? rule.default === undefined
+          ? []
+          : [rule.default].flat()
+        : (Array.isArray(given) ? given : [given]).map(String);
     if (values.length === 0) continue;
     const translated = values.map((v) => {
       if (typeof given === 'boolean' && rule.invert) return String(!given);
@@ -178,10 +198,17 @@ function pushDown(resource: Resource, req: UsageRequest, slug: string): Record<s
 }
 
 /** Fills in a missing start or end; `date` means that one day. */
-function resolveRange(req: UsageRequest, defaultDays: number, endOffsetDays: number, now: Date): { start: Date; end: Date } {
+function resolveRange(
+  req: UsageRequest,
+  defaultDays: number,
+  endOffsetDays: number,
+  now: Date,
+): { start: Date; end: Date } {
   if (req.date !== undefined) {
     if (req.start || req.end) {
-      throw new AppError('invalid_parameter', 'Give either date or start_date/end_date, not both.', { details: { parameter: 'date' } });
+      throw new AppError('invalid_parameter', 'Give either date or start_date/end_date, not both.', {
+        details: { parameter: 'date' },
+      });
     }
     const day = new Date(`${req.date}T00:00:00Z`);
     return { start: day, end: addDays(day, 1) };
@@ -190,7 +217,9 @@ function resolveRange(req: UsageRequest, defaultDays: number, endOffsetDays: num
   if (req.start && req.end) return { start: req.start, end: req.end };
   if (req.start) {
     if (req.start >= todayEnd) {
-      throw new AppError('invalid_parameter', 'start_date is in the future; there is no usage there yet.', { details: { parameter: 'start_date' } });
+      throw new AppError('invalid_parameter', 'start_date is in the future; there is no usage there yet.', {
+        details: { parameter: 'start_date' },
+      });
     }
     return { start: req.start, end: todayEnd };
   }

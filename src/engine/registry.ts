@@ -40,7 +40,9 @@ export class ConnectorRegistry {
       }
       const spec = parseConnectorFile(text, path.relative(process.cwd(), file) || file);
       if (spec.slug !== entry.name) {
-        throw new ConnectorFileError(`${file}#/slug: slug "${spec.slug}" must equal its folder name "${entry.name}"`);
+        throw new ConnectorFileError(
+          `${file}#/slug: slug "${spec.slug}" must equal its folder name "${entry.name}"`,
+        );
       }
       const implemented = Object.keys(spec.reports ?? {}).length > 0;
       map.set(spec.slug, { spec, dir, implemented });
@@ -78,14 +80,18 @@ export function parseConnectorFile(text: string, file: string): ConnectorSpec {
       const pointer = i === 0 ? `/reports/${name}/resource` : `/reports/${name}/also/${i - 1}/resource`;
       if (!resource) throw new ConnectorFileError(`${file}#${pointer}: no resource named "${resourceName}"`);
       if (!(resource.credential in spec.credentials)) {
-        throw new ConnectorFileError(`${file}#/resources/${resourceName}/credential: "${resource.credential}" is not a declared credential`);
+        throw new ConnectorFileError(
+          `${file}#/resources/${resourceName}/credential: "${resource.credential}" is not a declared credential`,
+        );
       }
     });
   }
   for (const [name, resource] of Object.entries(spec.resources ?? {})) {
     for (const [lookup, l] of Object.entries(resource.lookups ?? {})) {
       if (!spec.resources?.[l.resource]) {
-        throw new ConnectorFileError(`${file}#/resources/${name}/lookups/${lookup}/resource: no resource named "${l.resource}"`);
+        throw new ConnectorFileError(
+          `${file}#/resources/${name}/lookups/${lookup}/resource: no resource named "${l.resource}"`,
+        );
       }
     }
   }

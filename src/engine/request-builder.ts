@@ -18,7 +18,15 @@ export interface BuildArgs {
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Turns a resource declaration plus paging state into one concrete vendor request. */
-export function buildRequest({ spec, resource, account, window, page, remoteQuery, vendorParams = {} }: BuildArgs): UpstreamRequest {
+export function buildRequest({
+  spec,
+  resource,
+  account,
+  window,
+  page,
+  remoteQuery,
+  vendorParams = {},
+}: BuildArgs): UpstreamRequest {
   const base = account.context.base_url ?? fill(spec.base_url, account, window, resource);
   let url: URL;
   if (resource.pagination.type === 'next_url' && typeof page === 'string' && /^https?:\/\//.test(page)) {
@@ -54,7 +62,8 @@ export function buildRequest({ spec, resource, account, window, page, remoteQuer
     if (pageParam) {
       owned.add(pageParam);
       if (page !== null) url.searchParams.set(pageParam, String(page));
-      else if (resource.pagination.type === 'page_number') url.searchParams.set(pageParam, String(resource.pagination.first_page));
+      else if (resource.pagination.type === 'page_number')
+        url.searchParams.set(pageParam, String(resource.pagination.first_page));
     }
     for (const [name, value] of Object.entries(remoteQuery)) {
       if (owned.has(name)) {
@@ -85,9 +94,13 @@ function pageParamOf(resource: Resource): string | undefined {
 export function credentialOf(account: Account, field: string): string {
   const value = account.credentials[field];
   if (!value) {
-    throw new AppError('missing_credential', `This report needs the ${field} credential; add it with PATCH /integrated-accounts/${account.id}.`, {
-      details: { credential: field },
-    });
+    throw new AppError(
+      'missing_credential',
+      `This report needs the ${field} credential; add it with PATCH /integrated-accounts/${account.id}.`,
+      {
+        details: { credential: field },
+      },
+    );
   }
   return value;
 }
@@ -104,7 +117,9 @@ function authHeaders(spec: ConnectorSpec, resource: Resource, account: Account):
       return { authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
     }
     case 'headers':
-      return Object.fromEntries(Object.entries(auth.headers).map(([h, field]) => [h, credentialOf(account, field)]));
+      return Object.fromEntries(
+        Object.entries(auth.headers).map(([h, field]) => [h, credentialOf(account, field)]),
+      );
   }
 }
 
@@ -117,9 +132,13 @@ function fill(template: string, account: Account, window: DateWindow, resource: 
     if (scope === 'context') {
       const v = account.context[name];
       if (v === undefined) {
-        throw new AppError('invalid_parameter', `Account ${account.id} needs context.${name}; set it with PATCH /integrated-accounts/${account.id}.`, {
-          details: { parameter: `context.${name}` },
-        });
+        throw new AppError(
+          'invalid_parameter',
+          `Account ${account.id} needs context.${name}; set it with PATCH /integrated-accounts/${account.id}.`,
+          {
+            details: { parameter: `context.${name}` },
+          },
+        );
       }
       return encodeURIComponent(v);
     }

@@ -91,7 +91,13 @@ export class PageRunner {
       if (plan.mapping.aggregate && !opts.raw) {
         // Aggregated reports merge records of the whole window (remote and local halves of a
         // user-day may sit on different vendor pages), so the window is read to its end first.
-        const whole = await this.fetchWindow(plan, state.w, opts, calls, () => upstreamCalls() >= opts.budget);
+        const whole = await this.fetchWindow(
+          plan,
+          state.w,
+          opts,
+          calls,
+          () => upstreamCalls() >= opts.budget,
+        );
         if (!whole) {
           partial = true;
           break;
@@ -103,7 +109,15 @@ export class PageRunner {
         mapped = mergeRows(whole.records.flatMap((r) => this.map(plan, r, lookups, window)));
         next = null;
       } else {
-        const fetched = await this.fetchPage(plan, plan.resourceName, plan.resource, this.windowOf(plan, state.w), state.p, opts, calls);
+        const fetched = await this.fetchPage(
+          plan,
+          plan.resourceName,
+          plan.resource,
+          this.windowOf(plan, state.w),
+          state.p,
+          opts,
+          calls,
+        );
         last = fetched.page;
         rate = fetched.rate ?? rate;
         next = fetched.page.next;
@@ -168,7 +182,16 @@ export class PageRunner {
       const seen = new Set<string>();
       let p: string | number | null = null;
       for (;;) {
-        const fetched = await this.fetchPage(plan, spec.resource, resource, plan.range, p, { ...opts, remoteQuery: {} }, calls, {});
+        const fetched = await this.fetchPage(
+          plan,
+          spec.resource,
+          resource,
+          plan.range,
+          p,
+          { ...opts, remoteQuery: {} },
+          calls,
+          {},
+        );
         for (const r of fetched.page.records) {
           const key = getPath(r, spec.key);
           if (key !== undefined && key !== null) table.set(String(key), r);
@@ -189,14 +212,24 @@ export class PageRunner {
     opts: RunOptions,
     calls: CallRecord[],
     budgetSpent: () => boolean,
-  ): Promise<{ records: unknown[]; last: FetchedPage; rate: RateDecision | undefined; isLooping: boolean } | undefined> {
+  ): Promise<
+    { records: unknown[]; last: FetchedPage; rate: RateDecision | undefined; isLooping: boolean } | undefined
+  > {
     const records: unknown[] = [];
     const seen = new Set<string>();
     let p: string | number | null = null;
     let rate: RateDecision | undefined;
     let isLooping = false;
     for (;;) {
-      const fetched = await this.fetchPage(plan, plan.resourceName, plan.resource, this.windowOf(plan, w), p, opts, calls);
+      const fetched = await this.fetchPage(
+        plan,
+        plan.resourceName,
+        plan.resource,
+        this.windowOf(plan, w),
+        p,
+        opts,
+        calls,
+      );
       rate = fetched.rate ?? rate;
       for (const r of fetched.page.records) records.push(r);
       const next = fetched.page.next;
@@ -237,7 +270,8 @@ export class PageRunner {
       remoteQuery: opts.remoteQuery,
       vendorParams,
     });
-    if (this.deps.maxTimeoutMs !== undefined) request.timeoutMs = Math.min(request.timeoutMs, this.deps.maxTimeoutMs);
+    if (this.deps.maxTimeoutMs !== undefined)
+      request.timeoutMs = Math.min(request.timeoutMs, this.deps.maxTimeoutMs);
     const secrets = Object.values(account.credentials);
     const rateLimit = this.rateRule(plan, resource);
     const result = await this.deps.caller.call({
@@ -297,12 +331,17 @@ export class PageRunner {
     const declared = plan.connector.spec.rate_limits?.find((r) => r.group === group);
     const who =
       declared?.scope === 'credential'
-        ? createHash('sha256').update(plan.account.credentials[resource.credential] ?? '').digest('base64url')
+        ? createHash('sha256')
+            .update(plan.account.credentials[resource.credential] ?? '')
+            .digest('base64url')
         : `${plan.account.tenant}\0${plan.account.id}`;
     return `${plan.connector.spec.slug}\0${group}\0${who}`;
   }
 
-  private rateRule(plan: Plan, resource: Resource = plan.resource): { requests: number; perSeconds: number } | undefined {
+  private rateRule(
+    plan: Plan,
+    resource: Resource = plan.resource,
+  ): { requests: number; perSeconds: number } | undefined {
     const group = resource.rate_limit_group;
     const declared = group ? plan.connector.spec.rate_limits?.find((r) => r.group === group) : undefined;
     return declared ? { requests: declared.requests, perSeconds: declared.per_seconds } : undefined;
@@ -310,7 +349,9 @@ export class PageRunner {
 
   private retryPolicy(plan: Plan): RetryPolicy {
     const r = plan.connector.spec.retry;
-    return r ? { attempts: r.attempts, baseDelayMs: r.base_delay_ms, maxRetryAfterS: r.max_retry_after_s } : DEFAULT_RETRY;
+    return r
+      ? { attempts: r.attempts, baseDelayMs: r.base_delay_ms, maxRetryAfterS: r.max_retry_after_s }
+      : DEFAULT_RETRY;
   }
 
   /** Settled periods are cached long; periods that may still change, briefly. */

@@ -83,7 +83,15 @@ export class UpstreamCaller {
     const cached = await this.cache.get(key);
     if (cached) {
       this.metrics?.cacheLookups.inc({ result: 'hit' });
-      opts.calls.push({ url: safeUrl, method: request.method, status: cached.status, durationMs: 0, cacheHit: true, shared: false, attempts: 0 });
+      opts.calls.push({
+        url: safeUrl,
+        method: request.method,
+        status: cached.status,
+        durationMs: 0,
+        cacheHit: true,
+        shared: false,
+        attempts: 0,
+      });
       return { response: cached, body: opts.parse(cached), rate: undefined };
     }
     const { value, shared } = await this.flights.run(key, async () => {
@@ -96,7 +104,15 @@ export class UpstreamCaller {
     });
     if (shared) {
       this.metrics?.cacheLookups.inc({ result: 'shared' });
-      opts.calls.push({ url: safeUrl, method: request.method, status: value.response.status, durationMs: 0, cacheHit: false, shared: true, attempts: 0 });
+      opts.calls.push({
+        url: safeUrl,
+        method: request.method,
+        status: value.response.status,
+        durationMs: 0,
+        cacheHit: false,
+        shared: true,
+        attempts: 0,
+      });
     }
     return value;
   }
@@ -107,15 +123,30 @@ export class UpstreamCaller {
     for (;;) {
       attempt += 1;
       const rate = opts.rate ? await this.limiter.take(opts.rate.key, opts.rate.rule, 30_000) : undefined;
-      const record: CallRecord = { url: safeUrl, method: request.method, status: null, durationMs: 0, cacheHit: false, shared: false, attempts: attempt };
+      const record: CallRecord = {
+        url: safeUrl,
+        method: request.method,
+        status: null,
+        durationMs: 0,
+        cacheHit: false,
+        shared: false,
+        attempts: attempt,
+      };
       opts.calls.push(record);
       const started = performance.now();
       try {
         const res = await this.http.send(request);
         record.status = res.status;
         record.durationMs = round(res.durationMs);
-        this.metrics?.upstreamCalls.inc({ integration: opts.integration, resource: opts.resource, status: String(res.status) });
-        this.metrics?.upstreamDuration.observe({ integration: opts.integration, resource: opts.resource }, res.durationMs / 1000);
+        this.metrics?.upstreamCalls.inc({
+          integration: opts.integration,
+          resource: opts.resource,
+          status: String(res.status),
+        });
+        this.metrics?.upstreamDuration.observe(
+          { integration: opts.integration, resource: opts.resource },
+          res.durationMs / 1000,
+        );
         if (res.status >= 200 && res.status < 300) return { response: res, rate };
         if (RETRYABLE_STATUS(res.status) && attempt < retry.attempts) {
           const wait = this.retryDelay(res.status, res.headers, attempt, retry);
@@ -129,20 +160,35 @@ export class UpstreamCaller {
         if (!(err instanceof UpstreamTransportError)) throw err;
         record.durationMs = round(performance.now() - started);
         record.error = err.message;
-        this.metrics?.upstreamCalls.inc({ integration: opts.integration, resource: opts.resource, status: err.kind });
+        this.metrics?.upstreamCalls.inc({
+          integration: opts.integration,
+          resource: opts.resource,
+          status: err.kind,
+        });
         if (attempt < retry.attempts) {
           await this.sleep(backoff(attempt, retry.baseDelayMs));
           continue;
         }
         throw err.kind === 'timeout'
-          ? new AppError('remote_timeout', `${opts.integration} did not answer in time (${err.message}) after ${attempt} tries.`)
-          : new AppError('remote_unreachable', `${opts.integration} could not be reached (${err.message}) after ${attempt} tries.`);
+          ? new AppError(
+              'remote_timeout',
+              `${opts.integration} did not answer in time (${err.message}) after ${attempt} tries.`,
+            )
+          : new AppError(
+              'remote_unreachable',
+              `${opts.integration} could not be reached (${err.message}) after ${attempt} tries.`,
+            );
       }
     }
   }
 
   /** How long to wait before retrying, or undefined when waiting is pointless within a request. */
-  private retryDelay(status: number, headers: Record<string, string>, attempt: number, retry: RetryPolicy): number | undefined {
+  private retryDelay(
+    status: number,
+    headers: Record<string, string>,
+    attempt: number,
+    retry: RetryPolicy,
+  ): number | undefined {
     const retryAfter = parseRetryAfter(headers);
     if (status === 429) {
       if (retryAfter === undefined) return backoff(attempt, retry.baseDelayMs);
@@ -152,7 +198,12 @@ export class UpstreamCaller {
     return backoff(attempt, retry.baseDelayMs);
   }
 
-  private vendorError(opts: CallOptions, status: number, headers: Record<string, string>, text: string): AppError {
+  private vendorError(
+    opts: CallOptions,
+    status: number,
+    headers: Record<string, string>,
+    text: string,
+  ): AppError {
     const raw = rawBody(text, opts.secrets);
     const remote = { rawResponse: raw };
     const who = opts.integration;
@@ -174,13 +225,20 @@ export class UpstreamCaller {
       );
     }
     if (status === 410) {
-      return new AppError('remote_cursor_expired', `${who} says the paging cursor expired; start again without next_cursor.`, { remote });
+      return new AppError(
+        'remote_cursor_expired',
+        `${who} says the paging cursor expired; start again without next_cursor.`,
+        { remote },
+      );
     }
     if (status === 409) return new AppError('remote_conflict', `${who} answered 409 Conflict.`, { remote });
     if (status >= 400 && status < 500) {
-      return new AppError('remote_validation_failed', `${who} rejected the request (HTTP ${status}).`, { remote });
+      return new AppError('remote_validation_failed', `${who} rejected the request (HTTP ${status}).`, {
+        remote,
+      });
     }
-    if (status === 504 || status === 408) return new AppError('remote_timeout', `${who} timed out (HTTP ${status}).`, { remote });
+    if (status === 504 || status === 408)
+      return new AppError('remote_timeout', `${who} timed out (HTTP ${status}).`, { remote });
     return new AppError('remote_error', `${who} failed (HTTP ${status}).`, { remote });
   }
 

@@ -44,9 +44,13 @@ export const DEFAULT_LIMIT = 100;
 
 export function toUsageRequest(q: UsageQuery): UsageRequest {
   if (q.next_cursor !== undefined && q.cursor !== undefined && q.next_cursor !== q.cursor) {
-    throw new AppError('invalid_parameter', 'Give next_cursor or its alias cursor, not two different values.', {
-      details: { parameter: 'cursor' },
-    });
+    throw new AppError(
+      'invalid_parameter',
+      'Give next_cursor or its alias cursor, not two different values.',
+      {
+        details: { parameter: 'cursor' },
+      },
+    );
   }
   const start = q.start_date === undefined ? undefined : parseDateParam('start_date', q.start_date);
   const end = q.end_date === undefined ? undefined : parseDateParam('end_date', q.end_date);

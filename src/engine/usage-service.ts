@@ -24,9 +24,13 @@ export class UsageService {
   async serve({ tenant, request, reply, log }: ServeArgs): Promise<void> {
     const account = await this.accounts.get(tenant, request.accountId);
     if (!account) {
-      throw new AppError('account_not_found', `No integrated account "${request.accountId}" for this token.`, {
-        details: { parameter: 'integrated_account_id' },
-      });
+      throw new AppError(
+        'account_not_found',
+        `No integrated account "${request.accountId}" for this token.`,
+        {
+          details: { parameter: 'integrated_account_id' },
+        },
+      );
     }
     if (account.status !== 'active') {
       throw new AppError(

@@ -18,7 +18,10 @@ export function validationToAppError(errors: AjvError[], context: string): AppEr
   const sorted = [...errors].sort((a, b) => rank(a) - rank(b));
   const e = sorted[0];
   if (!e) return new AppError('invalid_parameter', `Invalid ${context}.`);
-  const name = e.instancePath.replace(/^\//, '').replace(/\/(\d+)$/, '[$1]').replaceAll('/', '.');
+  const name = e.instancePath
+    .replace(/^\//, '')
+    .replace(/\/(\d+)$/, '[$1]')
+    .replaceAll('/', '.');
   if (e.keyword === 'additionalProperties') {
     const extra = String(e.params.additionalProperty);
     const full = name ? `${name}.${extra}` : extra;
@@ -63,19 +66,29 @@ function collectAllowed(errors: AjvError[], path: string): string[] {
 }
 
 /** The one error handler: every failure leaves as the envelope; 5xx never show internals. */
-export function handleError(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply): void {
+export function handleError(
+  error: FastifyError | AppError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   let appError: AppError;
   if (error instanceof AppError) {
     appError = error;
   } else if ('validation' in error && Array.isArray(error.validation)) {
-    appError = validationToAppError(error.validation as AjvError[], String(error.validationContext ?? 'querystring'));
+    appError = validationToAppError(
+      error.validation as AjvError[],
+      String(error.validationContext ?? 'querystring'),
+    );
   } else if ('statusCode' in error && typeof error.statusCode === 'number' && error.statusCode < 500) {
     // Fastify's own client errors (bad JSON body, unsupported media type, body too large).
     const code = error.statusCode === 404 ? 'not_found' : 'invalid_body';
     appError = new AppError(code, error.message, { statusCode: error.statusCode });
   } else {
     request.log.error({ err: error }, 'unhandled error');
-    appError = new AppError('internal_error', `Internal error; quote request id ${request.id} when reporting it.`);
+    appError = new AppError(
+      'internal_error',
+      `Internal error; quote request id ${request.id} when reporting it.`,
+    );
   }
   if (appError.statusCode >= 500 && appError.code === 'internal_error' && error !== appError) {
     // already logged above

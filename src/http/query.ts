@@ -6,7 +6,13 @@ import qs from 'qs';
  * route, only for parameters declared as arrays, since commas are legal inside other values.
  */
 export function parseQueryString(text: string): Record<string, unknown> {
-  return qs.parse(text, { arrayLimit: 1000, parameterLimit: 2000, depth: 2, allowDots: false, duplicates: 'combine' });
+  return qs.parse(text, {
+    arrayLimit: 1000,
+    parameterLimit: 2000,
+    depth: 2,
+    allowDots: false,
+    duplicates: 'combine',
+  });
 }
 
 /** Turns `a=x,y` and `a=x&a=y,z` into flat arrays of trimmed non-empty strings. */

@@ -21,7 +21,8 @@ export const LOG_REDACT_PATHS = [
 ];
 
 /** Header names whose values are credentials, in any casing, for debug output and errors. */
-const SECRET_HEADER = /^(authorization|proxy-authorization|x-api-key|api-key|dd-api-key|dd-application-key|cookie|set-cookie)$/i;
+const SECRET_HEADER =
+  /^(authorization|proxy-authorization|x-api-key|api-key|dd-api-key|dd-application-key|cookie|set-cookie)$/i;
 
 export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

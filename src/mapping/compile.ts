@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { UsageRow } from '../schemas/usage.js';
 import { exactSum, toExactNumber } from './decimal.js';
 import { MappingError, pointerSegment } from './errors.js';
-import { rowIdFrom, rowIdPrefix } from './row-id.js';
+import { rowIdExtend, rowIdFrom, rowIdPrefix } from './row-id.js';
 import { MappingDoc } from './schema.js';
 import { TRANSFORMS, isTransformName, type TransformDef } from './transforms.js';
 import {
@@ -30,6 +30,16 @@ export interface MapContext {
   integration: string;
   accountId: string;
   reportType: string;
+  /**
+   * Lookup tables the engine read for this request (e.g. a users list keyed by id), joined on with
+   * `{ lookup: <table>, key: <expr>, field: <path> }`. Absent tables make lookups null.
+   */
+  lookups?: Readonly<Record<string, ReadonlyMap<string, unknown>>>;
+  /**
+   * The date window (start inclusive, end exclusive) the records were asked for, for vendors
+   * whose records do not carry their own dates: path root `$window` (`$window.start`).
+   */
+  window?: { readonly start: Date | string; readonly end: Date | string };
 }
 
 export interface CompiledMapping {
@@ -60,10 +70,6 @@ function S(v: unknown): string | null {
   if (typeof v === 'boolean') return String(v);
   return null;
 }
-/** boolean leaf */
-function B(v: unknown): boolean | null {
-  return typeof v === 'boolean' ? v : null;
-}
 /** object leaf (`usage.code.tool_actions`, …): a plain object, else null */
 function O(v: unknown): object | null {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null;
@@ -77,35 +83,44 @@ function EN(map: ReadonlyMap<string, unknown>, dflt: unknown, v: unknown): unkno
   }
   return dflt;
 }
-/** undefined (a transform's odd result) → null */
-function NU(v: unknown): unknown {
-  return v === undefined ? null : v;
+/** the record of a lookup table under a key (string, or number as its string), else null */
+function LK(ctx: MapContext, table: string, key: unknown): unknown {
+  const tables = ctx.lookups;
+  if (tables === undefined || tables === null || !Object.hasOwn(tables, table)) return null;
+  const t = tables[table];
+  if (!(t instanceof Map)) return null;
+  const k = typeof key === 'string' ? key : typeof key === 'number' ? String(key) : null;
+  if (k === null) return null;
+  const r: unknown = t.get(k);
+  return r === undefined ? null : r;
 }
 
 const HELPERS: Readonly<Record<string, unknown>> = {
   N,
   S,
-  B,
   O,
   EN,
-  NU,
   SUM: exactSum,
   HP: rowIdPrefix,
   HF: rowIdFrom,
+  HX: rowIdExtend,
   JP: JSON.parse,
+  LK,
 };
-
-const COERCE: Record<LeafKind, string> = { number: 'N', string: 'S', boolean: 'B', object: 'O', array: '' };
 
 // ---------------------------------------------------------------------------------------------
 // the compiler
 
 const q = (s: string | number | boolean | null): string => JSON.stringify(s);
 
-const EXPR_KINDS = ['path', 'const', 'enum', 'sum', 'coalesce', 'list'] as const;
+const EXPR_KINDS = ['path', 'const', 'enum', 'sum', 'coalesce', 'list', 'lookup'] as const;
+/** keys a kind takes besides its own (and transform/args) */
+const EXPR_EXTRA: Partial<Record<(typeof EXPR_KINDS)[number], readonly string[]>> = {
+  lookup: ['key', 'field'],
+};
 const ROW_KEYS = new Set(['name', 'each', 'when', 'key', 'fields', 'charges', 'resources', 'remote_data']);
 const RESOURCE_KEYS = ['id', 'name', 'workspace_id', 'workspace_name'] as const;
-const ROOTS = new Set(['$item', '$index', '$record']);
+const ROOTS = new Set(['$item', '$index', '$record', '$window']);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -131,13 +146,14 @@ interface Scope {
 interface C {
   readonly code: string;
   readonly item: boolean;
+  /** for a bound expression: its variable, valid once `code` has been evaluated */
+  readonly name?: string;
 }
 
 class Compiler {
   private readonly consts: unknown[] = [];
   /** shared closure values: helpers by name, transform functions by identity, args by JSON */
   private readonly shared = new Map<unknown, number>();
-  private coalesceVars = 0;
   /**
    * Common subexpressions are bound once per record (`r<n>`) or once per `each` element (`i<n>`),
    * lazily: `(r3 !== undefined ? r3 : (r3 = <code>))`. Every expression yields null rather than
@@ -185,7 +201,7 @@ class Compiler {
       map.set(c.code, name);
       if (c.item) this.itemVars.push(name);
     }
-    return { code: `(${name} !== undefined ? ${name} : (${name} = ${c.code}))`, item: c.item };
+    return { code: `(${name} !== undefined ? ${name} : (${name} = ${c.code}))`, item: c.item, name };
   }
 
   // ---- paths -------------------------------------------------------------------------------
@@ -224,24 +240,44 @@ class Compiler {
         if (!scope.inEach) this.fail(ptr, '$item is only defined inside a row spec with `each`');
         root = 'item';
       }
+      if (head === '$window') root = 'ctx.window';
       rest = segs.slice(1);
     }
     const item = root === 'item';
     if (rest.length === 0) return { code: `(${root} === undefined ? null : ${root})`, item };
-    // Each prefix of the path is its own (shared, lazily bound) step: `a.b.c` and `a.b.d` read
-    // `a.b` once per record.
-    let parent = root;
-    let c: C = { code: root, item };
-    for (const seg of rest) {
+    return this.steps({ code: root, item }, rest);
+  }
+
+  /**
+   * Read `segs` below the value of `from`. Each prefix is its own (shared, lazily bound) step:
+   * `a.b.c` and `a.b.d` read `a.b` once per record.
+   */
+  private steps(from: C, segs: readonly string[]): C {
+    let c = from;
+    for (const seg of segs) {
       const key = q(seg);
       const read = inherited(seg) ? `(Object.hasOwn(t, ${key}) ? t[${key}] : undefined)` : `t[${key}]`;
       c = this.bind({
-        code: `((t = ${parent}) !== null && typeof t === "object" && (t = ${read}) !== undefined ? t : null)`,
-        item,
+        code: `((t = ${c.code}) !== null && typeof t === "object" && (t = ${read}) !== undefined ? t : null)`,
+        item: from.item,
       });
-      parent = c.code;
     }
     return c;
+  }
+
+  /** `{ lookup: <table>, key: <expr>, field?: <path> }`: join on a lookup table of the context. */
+  private lookup(node: Record<string, unknown>, ptr: string, scope: Scope): C {
+    if (typeof node.lookup !== 'string' || node.lookup.length === 0) {
+      return this.fail(`${ptr}/lookup`, 'lookup names a lookup table of the connector resource');
+    }
+    if (!Object.hasOwn(node, 'key')) this.fail(ptr, 'a lookup needs a `key` expression');
+    const key = this.expr(node.key, `${ptr}/key`, scope);
+    const record = this.bind({
+      code: `${this.h('LK')}(ctx, ${q(node.lookup)}, ${key.code})`,
+      item: key.item,
+    });
+    if (node.field === undefined) return record;
+    return this.steps(record, this.segments(node.field, `${ptr}/field`));
   }
 
   // ---- transforms --------------------------------------------------------------------------
@@ -254,6 +290,12 @@ class Compiler {
       return c;
     }
     if (typeof spec === 'string') return this.step(c, spec, node.args, `${ptr}/transform`, `${ptr}/args`);
+    if (isPlainObject(spec)) {
+      // a single step written as { name, args }
+      if (node.args !== undefined)
+        this.fail(`${ptr}/args`, 'give the args inside the transform step ({ name, args })');
+      return this.stepObject(c, spec, `${ptr}/transform`);
+    }
     if (!Array.isArray(spec) || spec.length === 0) {
       return this.fail(`${ptr}/transform`, 'a transform is a name or a non-empty list of steps');
     }
@@ -268,17 +310,21 @@ class Compiler {
       if (typeof s === 'string') {
         c = this.step(c, s, undefined, at, `${at}/args`);
       } else if (isPlainObject(s)) {
-        for (const k of Object.keys(s)) {
-          if (k !== 'name' && k !== 'args')
-            this.fail(`${at}/${pointerSegment(k)}`, `unknown key '${k}' in a transform step`);
-        }
-        if (typeof s.name !== 'string') this.fail(`${at}/name`, 'a transform step needs a `name`');
-        c = this.step(c, s.name, s.args, `${at}/name`, `${at}/args`);
+        c = this.stepObject(c, s, at);
       } else {
         this.fail(at, 'a transform step is a name or { name, args }');
       }
     });
     return c;
+  }
+
+  private stepObject(c: C, s: Record<string, unknown>, at: string): C {
+    for (const k of Object.keys(s)) {
+      if (k !== 'name' && k !== 'args')
+        this.fail(`${at}/${pointerSegment(k)}`, `unknown key '${k}' in a transform step`);
+    }
+    if (typeof s.name !== 'string') this.fail(`${at}/name`, 'a transform step needs a `name`');
+    return this.step(c, s.name as string, s.args, `${at}/name`, `${at}/args`);
   }
 
   private step(c: C, name: string, args: unknown, namePtr: string, argsPtr: string): C {
@@ -295,7 +341,10 @@ class Compiler {
     const frozen = Object.freeze(structuredClone(a));
     const fn = this.kShared(t.fn, t.fn);
     const argsConst = this.kShared(`args:${name}:${JSON.stringify(frozen)}`, frozen);
-    return this.bind({ code: `${this.h('NU')}(${fn}(${c.code}, ${argsConst}))`, item: c.item });
+    return this.bind({
+      code: `((t = ${fn}(${c.code}, ${argsConst})) === undefined ? null : t)`,
+      item: c.item,
+    });
   }
 
   // ---- expressions -------------------------------------------------------------------------
@@ -313,9 +362,11 @@ class Compiler {
           : `an expression has exactly one of ${EXPR_KINDS.join(', ')}; got ${kinds.join(' and ')}`,
       );
     }
+    const kind = kinds[0] as (typeof EXPR_KINDS)[number];
+    const extra = EXPR_EXTRA[kind] ?? [];
     for (const k of Object.keys(node)) {
-      if (k !== kinds[0] && k !== 'transform' && k !== 'args') {
-        this.fail(`${ptr}/${pointerSegment(k)}`, `unknown key '${k}' in a '${kinds[0]}' expression`);
+      if (k !== kind && k !== 'transform' && k !== 'args' && !extra.includes(k)) {
+        this.fail(`${ptr}/${pointerSegment(k)}`, `unknown key '${k}' in a '${kind}' expression`);
       }
     }
     let c: C;
@@ -338,17 +389,23 @@ class Compiler {
         break;
       }
       case 'coalesce': {
-        const parts = this.list(node.coalesce, `${ptr}/coalesce`, scope, 1);
-        const v = `c${this.coalesceVars++}`;
-        c = {
-          code: parts.reduceRight((acc, part) => `((${v} = ${part.code}) !== null ? ${v} : ${acc})`, 'null'),
+        // (p1 !== null ? p1 : (p2 !== null ? p2 : p3)), each part bound so it is evaluated once
+        const parts = this.list(node.coalesce, `${ptr}/coalesce`, scope, 1).map((p) => this.bind(p));
+        const last = parts[parts.length - 1] as C;
+        c = this.bind({
+          code: parts
+            .slice(0, -1)
+            .reduceRight((acc, part) => `(${part.code} !== null ? ${part.name} : ${acc})`, last.code),
           item: parts.some((p) => p.item),
-        };
+        });
         break;
       }
+      case 'lookup':
+        c = this.lookup(node, ptr, scope);
+        break;
       default: {
         const parts = this.list(node.list, `${ptr}/list`, scope, 0);
-        c = { code: `[${parts.map((p) => p.code).join(', ')}]`, item: parts.some((p) => p.item) };
+        c = this.bind({ code: `[${parts.map((p) => p.code).join(', ')}]`, item: parts.some((p) => p.item) });
       }
     }
     return this.transforms(c, node, ptr);
@@ -400,7 +457,7 @@ class Compiler {
     if (!isPrimitive(dflt))
       this.fail(`${ptr}/default`, 'enum default must be a string, number, boolean or null');
     const from = this.expr(v.from, `${ptr}/from`, scope);
-    return { code: `${this.h('EN')}(${this.k(map)}, ${q(dflt)}, ${from.code})`, item: from.item };
+    return this.bind({ code: `${this.h('EN')}(${this.k(map)}, ${q(dflt)}, ${from.code})`, item: from.item });
   }
 
   // ---- conditions --------------------------------------------------------------------------
@@ -498,21 +555,42 @@ class Compiler {
       const c = this.expr(e, at, scope);
       const local = `f${j}_${i}`;
       fieldVar.set(path, local);
-      lines.push(`const ${local} = ${this.h(COERCE[leaf.kind])}(${c.code});`);
+      const literal =
+        isPlainObject(e) &&
+        e.transform === undefined &&
+        (e.const === null || isPrimitive(e.const)) &&
+        leaf.kind !== 'object';
+      // a scalar constant of the right type (checked above) needs no run-time coercion
+      lines.push(`const ${local} = ${literal ? c.code : this.coerce(leaf.kind, c.code)};`);
     });
 
-    // key → id
+    // key → id = hash([integration, account, report type, ...key, row spec name]). The hash state
+    // after the key's leading record-level parts is bound per record, so row specs whose keys
+    // start alike (an actor-day row and its per-model rows) hash that start once.
     if (!Array.isArray(spec.key) || spec.key.length === 0) {
       this.fail(`${ptr}/key`, 'key must be a non-empty list of expressions (the natural key of the row)');
     }
-    const keyParts = (spec.key as unknown[]).map((e, j) => this.expr(e, `${ptr}/key/${j}`, scope).code);
-    lines.push(`const id_${i} = ${this.h('HF')}(P${i}, [${keyParts.join(', ')}]);`);
+    const keyParts = (spec.key as unknown[]).map((e, j) => this.expr(e, `${ptr}/key/${j}`, scope));
+    let lead = 0;
+    while (lead < keyParts.length && !(keyParts[lead] as C).item) lead++;
+    const state =
+      lead === 0
+        ? 'P'
+        : this.bind({
+            code: `${this.h('HX')}(P, [${keyParts
+              .slice(0, lead)
+              .map((k) => k.code)
+              .join(', ')}])`,
+            item: false,
+          }).code;
+    const rest = [...keyParts.slice(lead).map((k) => k.code), q(name)];
+    lines.push(`const id_${i} = ${this.h('HF')}(${state}, [${rest.join(', ')}]);`);
 
     // charges
     const hasCharges = spec.charges !== undefined;
     if (hasCharges) {
       if (!Array.isArray(spec.charges)) this.fail(`${ptr}/charges`, 'charges must be a list');
-      lines.push(`const ch_${i} = [];`);
+      lines.push(`let ch_${i} = null;`); // allocated only when a charge is kept
       (spec.charges as unknown[]).forEach((c, j) => {
         const at = `${ptr}/charges/${j}`;
         if (!isPlainObject(c)) return this.fail(at, 'a charge is { amount, currency, type }');
@@ -528,11 +606,11 @@ class Compiler {
         const currency =
           c.currency === undefined
             ? 'null'
-            : `${this.h('S')}(${this.expr(c.currency, `${at}/currency`, scope).code})`;
+            : this.coerce('string', this.expr(c.currency, `${at}/currency`, scope).code);
         const a = `a${j}_${i}`;
         lines.push(
-          `const ${a} = ${this.h('N')}(${amount});`,
-          `if (${a} !== null) ch_${i}.push({ "amount": ${a}, "currency": ${currency}, "type": ${q(c.type)} });`,
+          `const ${a} = ${this.coerce('number', amount)};`,
+          `if (${a} !== null) (ch_${i} ??= []).push({ "amount": ${a}, "currency": ${currency}, "type": ${q(c.type)} });`,
         );
       });
     }
@@ -541,7 +619,7 @@ class Compiler {
     const hasResources = spec.resources !== undefined;
     if (hasResources) {
       if (!Array.isArray(spec.resources)) this.fail(`${ptr}/resources`, 'resources must be a list');
-      lines.push(`const rs_${i} = [];`);
+      lines.push(`let rs_${i} = null;`);
       (spec.resources as unknown[]).forEach((r, j) => {
         const at = `${ptr}/resources/${j}`;
         if (!isPlainObject(r))
@@ -554,7 +632,7 @@ class Compiler {
         const val = (k: (typeof RESOURCE_KEYS)[number]): string => {
           const local = `res_${k}_${j}_${i}`;
           const code =
-            r[k] === undefined ? 'null' : `${this.h('S')}(${this.expr(r[k], `${at}/${k}`, scope).code})`;
+            r[k] === undefined ? 'null' : this.coerce('string', this.expr(r[k], `${at}/${k}`, scope).code);
           lines.push(`const ${local} = ${code};`);
           return local;
         };
@@ -567,7 +645,7 @@ class Compiler {
           ws = `, "workspace": (${wi} === null && ${wn} === null ? null : { "id": ${wi}, "name": ${wn} })`;
         }
         lines.push(
-          `if (${id} !== null || ${nm} !== null) rs_${i}.push({ "id": ${id}, "name": ${nm}${ws} });`,
+          `if (${id} !== null || ${nm} !== null) (rs_${i} ??= []).push({ "id": ${id}, "name": ${nm}${ws} });`,
         );
       });
     }
@@ -587,12 +665,12 @@ class Compiler {
     let push: string;
     if (hasCharges && hasResources) {
       push =
-        `ch_${i}.length === 0 ? (rs_${i}.length === 0 ? ${literal(false, false)} : ${literal(false, true)})` +
-        ` : (rs_${i}.length === 0 ? ${literal(true, false)} : ${literal(true, true)})`;
+        `ch_${i} === null ? (rs_${i} === null ? ${literal(false, false)} : ${literal(false, true)})` +
+        ` : (rs_${i} === null ? ${literal(true, false)} : ${literal(true, true)})`;
     } else if (hasCharges) {
-      push = `ch_${i}.length === 0 ? ${literal(false, false)} : ${literal(true, false)}`;
+      push = `ch_${i} === null ? ${literal(false, false)} : ${literal(true, false)}`;
     } else if (hasResources) {
-      push = `rs_${i}.length === 0 ? ${literal(false, false)} : ${literal(false, true)}`;
+      push = `rs_${i} === null ? ${literal(false, false)} : ${literal(false, true)}`;
     } else {
       push = literal(false, false);
     }
@@ -617,6 +695,24 @@ class Compiler {
       body = [when === null ? '  {' : `  if (${when}) {`, indent(lines, 4), '  }'].join('\n');
     }
     return { name, body: `  // row spec ${q(name)}\n${body}` };
+  }
+
+  /**
+   * Coerce a value to a leaf's type, inline for the common case (the value already has the
+   * type), through the helper otherwise: many small calls in one big generated function would
+   * exhaust the optimiser's inlining budget.
+   */
+  private coerce(kind: LeafKind, code: string): string {
+    switch (kind) {
+      case 'number':
+        return `(typeof (t = ${code}) === "number" && t - t === 0 ? t : ${this.h('N')}(t))`;
+      case 'string':
+        return `(typeof (t = ${code}) === "string" ? t : ${this.h('S')}(t))`;
+      case 'boolean':
+        return `(typeof (t = ${code}) === "boolean" ? t : null)`;
+      default:
+        return `${this.h('O')}(${code})`;
+    }
   }
 
   private checkConstKind(value: unknown, kind: LeafKind, path: string, ptr: string): void {
@@ -704,25 +800,19 @@ class Compiler {
     const names = new Set<string>();
     const rows = (doc.rows as unknown[]).map((r, i) => this.row(r, i, names));
 
-    const locals = [
-      't',
-      'item',
-      'idx',
-      ...Array.from({ length: this.coalesceVars }, (_, i) => `c${i}`),
-      ...this.recBindings.values(),
-    ];
+    const locals = ['t', 'item', 'idx', ...this.recBindings.values()];
     const constDecl = this.consts.map((_, i) => `K${i} = K[${i}]`).join(', ');
     const source = [
       `"use strict";`,
       `// generated by src/mapping/compile.ts from ${q(this.file)}`,
       `const ${constDecl};`,
-      `let ready = false, ci, ca, cr, ${rows.map((_, i) => `P${i}`).join(', ')};`,
-      `function prefixes(ctx) {`,
+      `let ready = false, ci, ca, cr, P;`,
+      `function prefix(ctx) {`,
       `  ci = ctx.integration; ca = ctx.accountId; cr = ctx.reportType; ready = true;`,
-      ...rows.map((r, i) => `  P${i} = ${this.h('HP')}([ci, ca, cr, ${q(r.name)}]);`),
+      `  P = ${this.h('HP')}([ci, ca, cr]);`,
       `}`,
       `return function map(rec, ctx) {`,
-      `  if (!ready || ctx.integration !== ci || ctx.accountId !== ca || ctx.reportType !== cr) prefixes(ctx);`,
+      `  if (!ready || ctx.integration !== ci || ctx.accountId !== ca || ctx.reportType !== cr) prefix(ctx);`,
       `  let ${locals.join(', ')};`,
       `  const out = [];`,
       ...rows.map((r) => r.body),

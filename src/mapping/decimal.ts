@@ -162,6 +162,8 @@ export function exactSum(values: readonly unknown[]): number | null {
     break;
   }
   if (allInts) return seen ? intSum : null;
+  const scaled = scaledSum(values);
+  if (scaled !== undefined) return scaled;
 
   let acc: Decimal | null = null;
   for (let i = 0; i < values.length; i++) {
@@ -170,6 +172,44 @@ export function exactSum(values: readonly unknown[]): number | null {
     acc = acc === null ? d : addDecimal(acc, d);
   }
   return acc === null ? null : decimalToNumber(acc);
+}
+
+const TWO_51 = 2 ** 51;
+
+/**
+ * Second fast path of `exactSum`, without BigInt: when every value is a number written with at
+ * most 15 decimals (`String(v)`, no exponent) and every value scaled by 10^decimals stays below
+ * 2^51, the scaled values are exactly the integers the decimals denote (`Math.round` removes
+ * the < 0.5 representation error), their sum is exact, and one division by the power of ten is
+ * correctly rounded: the same double as the BigInt path. `undefined` = not applicable.
+ */
+function scaledSum(values: readonly unknown[]): number | null | undefined {
+  let decimals = 0;
+  let seen = false;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
+    seen = true;
+    if (Number.isInteger(v)) continue;
+    const s = String(v);
+    if (s.includes('e')) return undefined;
+    const d = s.length - s.indexOf('.') - 1;
+    if (d > decimals) decimals = d;
+  }
+  if (!seen) return null;
+  if (decimals > 15) return undefined;
+  const p = 10 ** decimals;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number') continue;
+    const n = Math.round(v * p);
+    if (!(Math.abs(n) < TWO_51)) return undefined;
+    sum += n;
+  }
+  if (!(Math.abs(sum) < TWO_51)) return undefined;
+  return sum / p;
 }
 
 /** Exact `a + b` of two numbers (null when both are null). */

@@ -7,6 +7,6 @@ export {
   type MapContext,
 } from './compile.js';
 export { loadMappings, loadMappingFile, parseMappingYaml } from './load.js';
-export { rowId, rowIdFrom, rowIdPrefix, canonicalKey } from './row-id.js';
+export { rowId, rowIdExtend, rowIdFrom, rowIdPrefix, canonicalKey } from './row-id.js';
 export { TRANSFORMS, applyTransform, type TransformName } from './transforms.js';
 export * as decimal from './decimal.js';

@@ -1,10 +1,12 @@
 /**
  * Deterministic row ids.
  *
- * A row id is a hash of `[integration, account id, report type, row spec name, ...natural key]`.
- * Clients upsert on it, so **ids are stable forever once shipped**: never change the canonical
- * encoding, the seeds or the hash below, and treat renaming a row spec or changing its `key` in a
- * mapping file as a breaking change (every id of that row spec changes).
+ * A row id is a hash of `[integration, account id, report type, ...natural key, row spec name]`
+ * (the spec name last, so row specs of one mapping whose keys start alike — an actor-day row and
+ * its per-model rows — share the hashing of that common start). Clients upsert on it, so **ids are
+ * stable forever once shipped**: never change the canonical encoding, the part order, the seeds or
+ * the hash below, and treat renaming a row spec or changing its `key` in a mapping file as a
+ * breaking change (every id of that row spec changes).
  *
  * Canonical string: each part is encoded as `<tag><length>:<body>` and the encodings are
  * concatenated. Tags: `n` null/undefined (empty body), `s` string, `d` number (`String(n)`, so
@@ -143,17 +145,17 @@ function hexId(a1: number, a2: number, b1: number, b2: number): string {
 /**
  * The hash state after the given leading parts. `rowIdFrom(rowIdPrefix(p), k)` equals
  * `rowId([...p, ...k])`; compiled mappings hash the constant prefix (integration, account,
- * report type, row spec name) once per context instead of once per row.
+ * report type) once per context instead of once per row.
  */
 export function rowIdPrefix(parts: readonly unknown[]): RowIdState {
   return absorb(INITIAL, canonicalKey(parts));
 }
 
-/**
- * The id of `[...prefix parts, ...parts]`. The hot path: it hashes the canonical encoding of each
- * part without building the canonical string (same result as `rowIdOfCanonical`).
- */
-export function rowIdFrom(prefix: RowIdState, parts: readonly unknown[]): string {
+/** Scratch output of `mixParts` (int32 lanes). */
+const OUT = new Int32Array(4);
+
+/** Absorb the canonical encoding of each part, without building the canonical string. */
+function mixParts(prefix: RowIdState, parts: readonly unknown[]): void {
   let a1 = prefix.a1;
   let a2 = prefix.a2;
   let b1 = prefix.b1;
@@ -212,10 +214,28 @@ export function rowIdFrom(prefix: RowIdState, parts: readonly unknown[]): string
       b2 = Math.imul(b2 ^ ch, 1597334677);
     }
   }
-  return hexId(a1, a2, b1, b2);
+  OUT[0] = a1;
+  OUT[1] = a2;
+  OUT[2] = b1;
+  OUT[3] = b2;
 }
 
-/** The row id of a list of parts: `rowId([integration, accountId, reportType, rowName, ...key])`. */
+/**
+ * The id of `[...prefix parts, ...parts]`: the hot path (same result as `rowIdOfCanonical` of the
+ * materialised canonical string).
+ */
+export function rowIdFrom(prefix: RowIdState, parts: readonly unknown[]): string {
+  mixParts(prefix, parts);
+  return hexId(OUT[0] as number, OUT[1] as number, OUT[2] as number, OUT[3] as number);
+}
+
+/** The state after `[...prefix parts, ...parts]`, for ids sharing those leading parts. */
+export function rowIdExtend(prefix: RowIdState, parts: readonly unknown[]): RowIdState {
+  mixParts(prefix, parts);
+  return { a1: OUT[0] as number, a2: OUT[1] as number, b1: OUT[2] as number, b2: OUT[3] as number };
+}
+
+/** The row id of a list of parts: `rowId([integration, accountId, reportType, ...key, rowSpecName])`. */
 export function rowId(parts: readonly unknown[]): string {
   return rowIdFrom(INITIAL, parts);
 }

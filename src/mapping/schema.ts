@@ -9,7 +9,10 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 const strict = { additionalProperties: false } as const;
 
-/** `"a.b.c"` or `["a", "key.with.dots"]`; a first segment `$item`, `$index` or `$record` is a root. */
+/**
+ * `"a.b.c"` or `["a", "key.with.dots"]`; a first segment `$item`, `$index`, `$record` or `$window` is
+ * a root.
+ */
 export const PathSpec = Type.Union([
   Type.String({ minLength: 1 }),
   Type.Array(Type.String(), { minItems: 1 }),
@@ -23,11 +26,8 @@ export const TransformStep = Type.Union([
   Type.String({ minLength: 1 }),
   Type.Object({ name: Type.String({ minLength: 1 }), args: Type.Optional(Args) }, strict),
 ]);
-/** A transform name, or a pipeline of steps applied left to right. */
-export const TransformSpec = Type.Union([
-  Type.String({ minLength: 1 }),
-  Type.Array(TransformStep, { minItems: 1 }),
-]);
+/** A transform step (a name or { name, args }), or a pipeline of steps applied left to right. */
+export const TransformSpec = Type.Union([TransformStep, Type.Array(TransformStep, { minItems: 1 })]);
 export type TransformSpec = Static<typeof TransformSpec>;
 
 const Primitive = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]);
@@ -53,6 +53,10 @@ export const Expr = Type.Recursive(
       Type.Object({ sum: Type.Array(Self, { minItems: 1 }), ...post }, strict),
       Type.Object({ coalesce: Type.Array(Self, { minItems: 1 }), ...post }, strict),
       Type.Object({ list: Type.Array(Self), ...post }, strict),
+      Type.Object(
+        { lookup: Type.String({ minLength: 1 }), key: Self, field: Type.Optional(PathSpec), ...post },
+        strict,
+      ),
     ]),
   { $id: 'MappingExpression' },
 );

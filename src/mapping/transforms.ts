@@ -51,12 +51,15 @@ function utc(y: number, mo: number, d: number, h: number, mi: number, s: number,
 
 /**
  * An instant (epoch milliseconds) from RFC 3339 (`2026-03-04T00:00:00Z`, `…+02:00`, fractions),
- * `YYYY-MM-DD` (UTC midnight), `YYYY-MM-DD hh:mm:ss` (UTC), or epoch seconds / milliseconds (a
- * number or a digit string; `unit` defaults to seconds). Anything else is null.
+ * `YYYY-MM-DD` (UTC midnight), `YYYY-MM-DD hh:mm:ss` (UTC), epoch seconds / milliseconds (a
+ * number or a digit string; `unit` defaults to seconds), or a `Date` (e.g. `$window.start`).
+ * Anything else is null.
  */
 export function parseInstant(v: unknown, unit: EpochUnit = 's'): number | null {
   let ms: number | null = null;
-  if (typeof v === 'number') {
+  if (v instanceof Date) {
+    ms = v.getTime();
+  } else if (typeof v === 'number') {
     if (!Number.isFinite(v)) return null;
     ms = unit === 'ms' ? v : v * 1000;
   } else if (typeof v === 'string') {
@@ -167,6 +170,14 @@ export const TRANSFORMS = {
     'Loose number: numbers, decimal strings (trimmed), booleans as 1/0; anything else null.',
     NoArgs,
     (v) => (typeof v === 'boolean' ? (v ? 1 : 0) : toExactNumber(v)),
+  ),
+  negate: def(
+    'A number or decimal string → its negation, exactly (e.g. list − amount as a sum with a negated part); else null.',
+    NoArgs,
+    (v) => {
+      const n = toExactNumber(v);
+      return n === null ? null : n === 0 ? 0 : -n;
+    },
   ),
   lowercase: def(
     'Lower-cases a string (numbers and booleans are stringified first); anything else null.',

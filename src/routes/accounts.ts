@@ -24,7 +24,8 @@ export const accountRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (root,
       schema: {
         tags: ['integrated accounts'],
         summary: 'Connect a vendor account',
-        description: 'Credentials are write-only: they are encrypted at rest and shown only as a masked hint.',
+        description:
+          'Credentials are write-only: they are encrypted at rest and shown only as a masked hint.',
         body: AccountCreate,
         response: { 201: AccountView, ...errorResponses },
       },
@@ -35,9 +36,13 @@ export const accountRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (root,
         await store.create(account);
       } catch (err) {
         if (err instanceof AccountExistsError) {
-          throw new AppError('invalid_body', `An integrated account with id "${account.id}" already exists.`, {
-            details: { parameter: 'id' },
-          });
+          throw new AppError(
+            'invalid_body',
+            `An integrated account with id "${account.id}" already exists.`,
+            {
+              details: { parameter: 'id' },
+            },
+          );
         }
         throw err;
       }
@@ -52,7 +57,10 @@ export const accountRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (root,
       schema: {
         tags: ['integrated accounts'],
         summary: "List this tenant's accounts",
-        response: { 200: Type.Object({ result: Type.Array(AccountView), result_count: Type.Integer() }), ...errorResponses },
+        response: {
+          200: Type.Object({ result: Type.Array(AccountView), result_count: Type.Integer() }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => {

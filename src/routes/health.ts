@@ -5,7 +5,10 @@ import type { Metrics } from '../http/metrics.js';
 import { AppError } from '../errors.js';
 import { errorResponses } from './shared.js';
 
-export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps; metrics: Metrics }> = async (app, { deps, metrics }) => {
+export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps; metrics: Metrics }> = async (
+  app,
+  { deps, metrics },
+) => {
   app.get(
     '/healthz',
     {

@@ -9,14 +9,22 @@ import { errorResponses } from './shared.js';
 
 const UsageList = Type.Object({
   result: Type.Union([Type.Array(Type.Ref('UsageRow')), Type.Record(Type.String(), Type.Ref('UsageRow'))], {
-    description: 'Usage rows; an object keyed by `truto_key_by` when given; vendor bodies for `raw`; flat rows for `normalized`.',
+    description:
+      'Usage rows; an object keyed by `truto_key_by` when given; vendor bodies for `raw`; flat rows for `normalized`.',
   }),
-  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as next_cursor for the next page; null on the last.' }),
+  next_cursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as next_cursor for the next page; null on the last.',
+  }),
   result_count: Type.Integer(),
   is_partial_response: Type.Optional(
-    Type.Boolean({ description: 'The per-request upstream budget ran out before the page was full; continue with next_cursor.' }),
+    Type.Boolean({
+      description:
+        'The per-request upstream budget ran out before the page was full; continue with next_cursor.',
+    }),
   ),
-  debug: Type.Optional(Type.Unknown({ description: 'Upstream call details (format debug), credentials redacted.' })),
+  debug: Type.Optional(
+    Type.Unknown({ description: 'Upstream call details (format debug), credentials redacted.' }),
+  ),
 });
 
 export const usageRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (root, { deps }) => {
@@ -39,7 +47,13 @@ export const usageRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (root, {
     },
     async (request, reply) => {
       const usageRequest = toUsageRequest(request.query);
-      await deps.usage.serve({ tenant: request.tenant, request: usageRequest, reply, log: request.log, requestId: request.id });
+      await deps.usage.serve({
+        tenant: request.tenant,
+        request: usageRequest,
+        reply,
+        log: request.log,
+        requestId: request.id,
+      });
       return reply;
     },
   );

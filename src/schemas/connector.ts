@@ -25,7 +25,9 @@ export const AuthScheme = Type.Union([
     {
       type: Type.Literal('basic'),
       username: Type.String({ description: 'Credential field used as the user name' }),
-      password: Type.Optional(Type.String({ description: 'Credential field used as the password (empty when absent)' })),
+      password: Type.Optional(
+        Type.String({ description: 'Credential field used as the password (empty when absent)' }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -43,7 +45,11 @@ export const RetryPolicy = Type.Object(
   {
     attempts: Type.Integer({ minimum: 1, maximum: 6, description: 'Tries in all, first one included' }),
     base_delay_ms: Type.Integer({ minimum: 0, maximum: 10000 }),
-    max_retry_after_s: Type.Number({ minimum: 0, maximum: 60, description: 'Longest Retry-After waited for in-request' }),
+    max_retry_after_s: Type.Number({
+      minimum: 0,
+      maximum: 60,
+      description: 'Longest Retry-After waited for in-request',
+    }),
   },
   { additionalProperties: false },
 );
@@ -55,7 +61,8 @@ export const RateLimit = Type.Object(
     per_seconds: Type.Number({ exclusiveMinimum: 0 }),
     scope: Type.Optional(
       Type.Union([Type.Literal('account'), Type.Literal('credential')], {
-        description: 'account (default): per integrated account; credential: shared by every account with the same key (vendor limits per organisation)',
+        description:
+          'account (default): per integrated account; credential: shared by every account with the same key (vendor limits per organisation)',
       }),
     ),
   },
@@ -90,7 +97,9 @@ export const Pagination = Type.Union([
     {
       type: Type.Literal('next_url'),
       next_path: Type.String({ description: 'Response path of the full next-page URL (or token)' }),
-      token_param: Type.Optional(Type.String({ description: 'When the value is a bare token: the query parameter for it' })),
+      token_param: Type.Optional(
+        Type.String({ description: 'When the value is a bare token: the query parameter for it' }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -108,12 +117,18 @@ export const ParamPushdown = Type.Object(
   {
     param: Type.String({ description: 'Vendor query parameter; a name ending in [] repeats per value' }),
     map: Type.Optional(
-      Type.Record(Type.String(), Type.String(), { description: 'Unified value → vendor value; values not listed are refused' }),
+      Type.Record(Type.String(), Type.String(), {
+        description: 'Unified value → vendor value; values not listed are refused',
+      }),
     ),
     default: Type.Optional(
-      Type.Union([Type.String(), Type.Array(Type.String())], { description: 'Vendor value(s) sent when the caller gives none' }),
+      Type.Union([Type.String(), Type.Array(Type.String())], {
+        description: 'Vendor value(s) sent when the caller gives none',
+      }),
     ),
-    invert: Type.Optional(Type.Boolean({ description: 'For booleans: send the opposite (include_x → exclude_x)' })),
+    invert: Type.Optional(
+      Type.Boolean({ description: 'For booleans: send the opposite (include_x → exclude_x)' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -134,7 +149,8 @@ export const Resource = Type.Object(
     credential: Type.String({ description: 'Credential field this resource authenticates with' }),
     query: Type.Optional(Type.Record(Type.String(), Template)),
     records_path: Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1 })], {
-      description: 'Where the records are in the response body; with a list, the first path present wins (field drift)',
+      description:
+        'Where the records are in the response body; with a list, the first path present wins (field drift)',
     }),
     params: Type.Optional(Type.Record(Type.String(), ParamPushdown)),
     lookups: Type.Optional(
@@ -142,7 +158,9 @@ export const Resource = Type.Object(
         Type.String(),
         Type.Object(
           {
-            resource: Type.String({ description: 'Resource read whole (all pages) and cached, e.g. a users list' }),
+            resource: Type.String({
+              description: 'Resource read whole (all pages) and cached, e.g. a users list',
+            }),
             key: Type.String({ description: 'Path of the key in each of its records' }),
           },
           { additionalProperties: false },
@@ -151,10 +169,16 @@ export const Resource = Type.Object(
       ),
     ),
     min_date: Type.Optional(
-      Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'The vendor has no data before this day; ranges are clamped to it' }),
+      Type.String({
+        pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+        description: 'The vendor has no data before this day; ranges are clamped to it',
+      }),
     ),
     availability_lag_hours: Type.Optional(
-      Type.Integer({ minimum: 0, description: 'A day is available this long after it ends; later ends are clamped' }),
+      Type.Integer({
+        minimum: 0,
+        description: 'A day is available this long after it ends; later ends are clamped',
+      }),
     ),
     pagination: Pagination,
     page_size: Type.Optional(
@@ -178,9 +202,16 @@ export const Resource = Type.Object(
     ),
     window: Type.Optional(Window),
     date_format: Type.Optional(
-      Type.Union([Type.Literal('date'), Type.Literal('rfc3339'), Type.Literal('epoch_s'), Type.Literal('epoch_ms')]),
+      Type.Union([
+        Type.Literal('date'),
+        Type.Literal('rfc3339'),
+        Type.Literal('epoch_s'),
+        Type.Literal('epoch_ms'),
+      ]),
     ),
-    rate_limit_group: Type.Optional(Type.String({ description: 'Which declared rate limit this resource counts against' })),
+    rate_limit_group: Type.Optional(
+      Type.String({ description: 'Which declared rate limit this resource counts against' }),
+    ),
     docs_url: Type.String(),
   },
   { additionalProperties: false },
@@ -198,14 +229,20 @@ const ReportSource = Type.Object(
 export const Report = Type.Object(
   {
     description: Type.Optional(Type.String()),
-    resource: Type.String({ description: 'The resource serving this report (the first whose credential the account holds, with also)' }),
+    resource: Type.String({
+      description:
+        'The resource serving this report (the first whose credential the account holds, with also)',
+    }),
     mapping: Type.Optional(Type.String({ description: 'Mapping file name; defaults to the report type' })),
     also: Type.Optional(
       Type.Array(ReportSource, {
-        description: 'Other sources of the same report for accounts holding another credential, in order of preference',
+        description:
+          'Other sources of the same report for accounts holding another credential, in order of preference',
       }),
     ),
-    default_days: Type.Optional(Type.Integer({ minimum: 1, description: 'Range when the caller gives none' })),
+    default_days: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Range when the caller gives none' }),
+    ),
     default_end_offset_days: Type.Optional(Type.Integer({ minimum: 0 })),
     max_range_days: Type.Optional(
       Type.Integer({ minimum: 1, description: 'Longest range a caller may ask for; longer is a 400' }),
@@ -239,9 +276,15 @@ export const ConnectorSpec = Type.Object(
     cache: Type.Optional(
       Type.Object(
         {
-          fresh_ttl_s: Type.Integer({ minimum: 0, description: 'TTL of answers about periods that may still change' }),
+          fresh_ttl_s: Type.Integer({
+            minimum: 0,
+            description: 'TTL of answers about periods that may still change',
+          }),
           settled_ttl_s: Type.Integer({ minimum: 0, description: 'TTL of answers about settled periods' }),
-          settled_after_hours: Type.Integer({ minimum: 0, description: 'How long after its end a period is settled' }),
+          settled_after_hours: Type.Integer({
+            minimum: 0,
+            description: 'How long after its end a period is settled',
+          }),
         },
         { additionalProperties: false },
       ),

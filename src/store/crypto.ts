@@ -249,7 +249,9 @@ export function sealAccount(cipher: CredentialCipher, account: Account): SealedA
     status: account.status,
     credentials: cipher.encrypt(account.credentials, accountAad(account.tenant, account.id)),
     context: { ...account.context },
-    ...(account.mapping_overrides === undefined ? {} : { mapping_overrides: structuredClone(account.mapping_overrides) }),
+    ...(account.mapping_overrides === undefined
+      ? {}
+      : { mapping_overrides: structuredClone(account.mapping_overrides) }),
     created_at: account.created_at,
     updated_at: account.updated_at,
   };
@@ -276,7 +278,18 @@ function isStatus(value: unknown): value is Account['status'] {
 /** Narrows a parsed stored record; returns the reason as a string when it is not one. */
 export function parseSealedAccount(value: unknown): SealedAccount | string {
   if (!isObject(value)) return 'not an object';
-  const { id, tenant, integration, name, status, credentials, context, created_at, updated_at, mapping_overrides } = value;
+  const {
+    id,
+    tenant,
+    integration,
+    name,
+    status,
+    credentials,
+    context,
+    created_at,
+    updated_at,
+    mapping_overrides,
+  } = value;
   if (typeof id !== 'string') return '"id" is not a string';
   if (typeof tenant !== 'string') return '"tenant" is not a string';
   if (typeof integration !== 'string') return '"integration" is not a string';
@@ -286,8 +299,19 @@ export function parseSealedAccount(value: unknown): SealedAccount | string {
   if (!isStatus(status)) return '"status" is not a known status';
   if (!isSealedSecret(credentials)) return '"credentials" is not a sealed secret';
   if (!isStringRecord(context)) return '"context" is not a map of strings';
-  if (mapping_overrides !== undefined && !isObject(mapping_overrides)) return '"mapping_overrides" is not an object';
-  const sealed: SealedAccount = { id, tenant, integration, name, status, credentials, context, created_at, updated_at };
+  if (mapping_overrides !== undefined && !isObject(mapping_overrides))
+    return '"mapping_overrides" is not an object';
+  const sealed: SealedAccount = {
+    id,
+    tenant,
+    integration,
+    name,
+    status,
+    credentials,
+    context,
+    created_at,
+    updated_at,
+  };
   if (mapping_overrides !== undefined) sealed.mapping_overrides = mapping_overrides;
   return sealed;
 }

@@ -33,7 +33,11 @@ t.test('account CRUD with masked credentials', async (t) => {
   });
   t.equal(patched.status, 200);
   t.equal(patched.body.name, 'Renamed');
-  t.same(patched.body.credentials, { admin_api_key: '…6789', analytics_api_key: '…abcd' }, 'rotation merges per field');
+  t.same(
+    patched.body.credentials,
+    { admin_api_key: '…6789', analytics_api_key: '…abcd' },
+    'rotation merges per field',
+  );
   t.notOk(patched.text.includes('Another-Secret'));
 
   const stored = await gw.runtime.accounts.get('acme', id);
@@ -56,9 +60,16 @@ t.test('tenant isolation', async (t) => {
   const asGlobex = { tenant: 'globex' as const };
   t.equal((await gw.call('GET', '/integrated-accounts/shared-name', asGlobex)).status, 404);
   t.equal((await gw.call('GET', '/integrated-accounts', asGlobex)).body.result_count, 0);
-  t.equal((await gw.call('PATCH', '/integrated-accounts/shared-name', { ...asGlobex, body: { name: 'x' } })).status, 404);
+  t.equal(
+    (await gw.call('PATCH', '/integrated-accounts/shared-name', { ...asGlobex, body: { name: 'x' } })).status,
+    404,
+  );
   t.equal((await gw.call('DELETE', '/integrated-accounts/shared-name', asGlobex)).status, 404);
-  const usage = await gw.call('GET', '/unified/usage-metering/usage?integrated_account_id=shared-name', asGlobex);
+  const usage = await gw.call(
+    'GET',
+    '/unified/usage-metering/usage?integrated_account_id=shared-name',
+    asGlobex,
+  );
   t.equal(usage.status, 404, "another tenant's account is unknown to usage too");
   t.equal(usage.body.code, 'account_not_found');
   // The same id may exist in both tenants independently.
@@ -67,7 +78,10 @@ t.test('tenant isolation', async (t) => {
     body: { id: 'shared-name', integration: 'cursor', credentials: { api_key: 'crsr_globex_0123456789abc' } },
   });
   t.equal(mine.status, 201);
-  t.equal((await gw.runtime.accounts.get('acme', 'shared-name'))?.credentials.api_key, 'crsr_0123456789abcdef0123');
+  t.equal(
+    (await gw.runtime.accounts.get('acme', 'shared-name'))?.credentials.api_key,
+    'crsr_0123456789abcdef0123',
+  );
 });
 
 t.test('account validation', async (t) => {
@@ -81,7 +95,10 @@ t.test('account validation', async (t) => {
 
   const badField = await post({ integration: 'claude', credentials: { password: 'abc' } });
   t.equal(badField.status, 400);
-  t.match(badField.body.message, /Unknown credential "password" for claude. Accepted: admin_api_key, analytics_api_key/);
+  t.match(
+    badField.body.message,
+    /Unknown credential "password" for claude. Accepted: admin_api_key, analytics_api_key/,
+  );
 
   const noCreds = await post({ integration: 'claude', credentials: {} });
   t.equal(noCreds.status, 400);
@@ -123,7 +140,11 @@ t.test('account validation', async (t) => {
   });
   t.equal(loopbackOutsideSandbox.status, 400, 'loopback is not a declared host outside the sandbox');
 
-  const unknownContext = await post({ integration: 'cursor', credentials: { api_key: 'x' }, context: { region: 'eu' } });
+  const unknownContext = await post({
+    integration: 'cursor',
+    credentials: { api_key: 'x' },
+    context: { region: 'eu' },
+  });
   t.equal(unknownContext.status, 400);
   t.match(unknownContext.body.message, /Unknown context field "region"/);
 
@@ -141,7 +162,11 @@ t.test('custom hosts when the operator allows them', async (t) => {
   const gw = await startGateway({ METERWAY_ALLOW_CUSTOM_HOSTS: 'true' });
   t.teardown(() => gw.close());
   const res = await gw.call('POST', '/integrated-accounts', {
-    body: { integration: 'claude', credentials: { admin_api_key: ADMIN_KEY }, context: { base_url: 'https://proxy.internal:8443' } },
+    body: {
+      integration: 'claude',
+      credentials: { admin_api_key: ADMIN_KEY },
+      context: { base_url: 'https://proxy.internal:8443' },
+    },
   });
   t.equal(res.status, 201);
 });

@@ -18,14 +18,19 @@ t.test('gateway authentication', async (t) => {
   t.equal(wrong.status, 401);
   t.equal(wrong.body.code, 'unauthorized');
 
-  const basic = await gw.call('GET', '/integrated-accounts', { tenant: null, headers: { authorization: `Basic ${TOKENS.acme}` } });
+  const basic = await gw.call('GET', '/integrated-accounts', {
+    tenant: null,
+    headers: { authorization: `Basic ${TOKENS.acme}` },
+  });
   t.equal(basic.status, 401, 'only bearer tokens count');
 
   const right = await gw.call('GET', '/integrated-accounts');
   t.equal(right.status, 200);
   t.same(right.body, { result: [], result_count: 0 });
 
-  const usageNoToken = await gw.call('GET', '/unified/usage-metering/usage?integrated_account_id=x', { tenant: null });
+  const usageNoToken = await gw.call('GET', '/unified/usage-metering/usage?integrated_account_id=x', {
+    tenant: null,
+  });
   t.equal(usageNoToken.status, 401, 'usage needs a token too');
 
   for (const url of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
@@ -54,8 +59,14 @@ t.test('metrics count requests by route and status', async (t) => {
   await gw.call('GET', '/integrated-accounts', { tenant: null });
   const res = await gw.call('GET', '/metrics', { tenant: null });
   t.match(res.headers['content-type'], /text\/plain/);
-  t.match(res.text, /meterway_http_requests_total\{route="\/integrated-accounts",method="GET",status="200"\} 1/);
-  t.match(res.text, /meterway_http_requests_total\{route="\/integrated-accounts",method="GET",status="401"\} 1/);
+  t.match(
+    res.text,
+    /meterway_http_requests_total\{route="\/integrated-accounts",method="GET",status="200"\} 1/,
+  );
+  t.match(
+    res.text,
+    /meterway_http_requests_total\{route="\/integrated-accounts",method="GET",status="401"\} 1/,
+  );
   t.match(res.text, /meterway_http_request_duration_seconds_bucket/);
 });
 

@@ -5,7 +5,7 @@ import { ENV_SCHEMA, loadConfig, ConfigError } from '../../src/config.js';
 t.test('the README documents every configuration variable', async (t) => {
   const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
   for (const name of Object.keys(ENV_SCHEMA.properties)) {
-    t.match(readme, new RegExp(`\\| \`${name}\` \\|`), `${name} is in the configuration table`);
+    t.match(readme, new RegExp(`^\\| \`${name}\` +\\|`, 'm'), `${name} is in the configuration table`);
   }
 });
 
@@ -27,6 +27,12 @@ t.test('defaults and sandbox rule', async (t) => {
   t.equal(bare.sandbox, true, 'sandbox by default when nobody configured tokens');
   const withTokens = loadConfig({ METERWAY_TOKENS: 'acme:0123456789abcdef0123,globex:abcdefabcdefabcdef01' });
   t.equal(withTokens.sandbox, false, 'no sandbox by default once tokens are set');
-  t.same(withTokens.tokens.map((x) => x.tenant), ['acme', 'globex']);
-  t.equal(loadConfig({ METERWAY_TOKENS: 'acme:0123456789abcdef0123', METERWAY_SANDBOX: 'true' }).sandbox, true);
+  t.same(
+    withTokens.tokens.map((x) => x.tenant),
+    ['acme', 'globex'],
+  );
+  t.equal(
+    loadConfig({ METERWAY_TOKENS: 'acme:0123456789abcdef0123', METERWAY_SANDBOX: 'true' }).sandbox,
+    true,
+  );
 });

@@ -11,13 +11,28 @@ t.test('query parameter validation', async (t) => {
   const get = (qs: string) => gw.call('GET', `/unified/usage-metering/usage?${qs}`);
 
   const cases: { qs: string; code: string; param?: string; message: RegExp; allowed?: string[] }[] = [
-    { qs: '', code: 'invalid_parameter', param: 'integrated_account_id', message: /Missing required parameter "integrated_account_id"/ },
+    {
+      qs: '',
+      code: 'invalid_parameter',
+      param: 'integrated_account_id',
+      message: /Missing required parameter "integrated_account_id"/,
+    },
     {
       qs: 'integrated_account_id=a&report_type=weekly',
       code: 'invalid_parameter',
       param: 'report_type',
       message: /"report_type": must be one of activity, connector_usage, cost/,
-      allowed: ['activity', 'connector_usage', 'cost', 'project_usage', 'skill_usage', 'summary', 'usage', 'user_cost', 'user_usage'],
+      allowed: [
+        'activity',
+        'connector_usage',
+        'cost',
+        'project_usage',
+        'skill_usage',
+        'summary',
+        'usage',
+        'user_cost',
+        'user_usage',
+      ],
     },
     {
       qs: 'integrated_account_id=a&truto_response_format=xml',
@@ -25,14 +40,54 @@ t.test('query parameter validation', async (t) => {
       param: 'truto_response_format',
       message: /must be one of unified, raw, normalized, stream, debug/,
     },
-    { qs: 'integrated_account_id=a&limit=0', code: 'invalid_parameter', param: 'limit', message: /"limit": must be >= 1/ },
-    { qs: 'integrated_account_id=a&limit=1001', code: 'invalid_parameter', param: 'limit', message: /"limit": must be <= 1000/ },
-    { qs: 'integrated_account_id=a&limit=ten', code: 'invalid_parameter', param: 'limit', message: /"limit": must be integer/ },
-    { qs: 'integrated_account_id=a&limit=1.5', code: 'invalid_parameter', param: 'limit', message: /"limit"/ },
-    { qs: 'integrated_account_id=a&limit=1&limit=2', code: 'invalid_parameter', param: 'limit', message: /"limit"/ },
-    { qs: 'integrated_account_id=a&start_date=yesterday', code: 'invalid_parameter', param: 'start_date', message: /"start_date"/ },
-    { qs: 'integrated_account_id=a&start_date=2026-02-30', code: 'invalid_parameter', param: 'start_date', message: /not a real/ },
-    { qs: 'integrated_account_id=a&end_date=2026-13-01', code: 'invalid_parameter', param: 'end_date', message: /"end_date"/ },
+    {
+      qs: 'integrated_account_id=a&limit=0',
+      code: 'invalid_parameter',
+      param: 'limit',
+      message: /"limit": must be >= 1/,
+    },
+    {
+      qs: 'integrated_account_id=a&limit=1001',
+      code: 'invalid_parameter',
+      param: 'limit',
+      message: /"limit": must be <= 1000/,
+    },
+    {
+      qs: 'integrated_account_id=a&limit=ten',
+      code: 'invalid_parameter',
+      param: 'limit',
+      message: /"limit": must be integer/,
+    },
+    {
+      qs: 'integrated_account_id=a&limit=1.5',
+      code: 'invalid_parameter',
+      param: 'limit',
+      message: /"limit"/,
+    },
+    {
+      qs: 'integrated_account_id=a&limit=1&limit=2',
+      code: 'invalid_parameter',
+      param: 'limit',
+      message: /"limit"/,
+    },
+    {
+      qs: 'integrated_account_id=a&start_date=yesterday',
+      code: 'invalid_parameter',
+      param: 'start_date',
+      message: /"start_date"/,
+    },
+    {
+      qs: 'integrated_account_id=a&start_date=2026-02-30',
+      code: 'invalid_parameter',
+      param: 'start_date',
+      message: /not a real/,
+    },
+    {
+      qs: 'integrated_account_id=a&end_date=2026-13-01',
+      code: 'invalid_parameter',
+      param: 'end_date',
+      message: /"end_date"/,
+    },
     {
       qs: 'integrated_account_id=a&start_date=2026-03-05&end_date=2026-03-01',
       code: 'invalid_parameter',
@@ -45,17 +100,67 @@ t.test('query parameter validation', async (t) => {
       param: 'end_date',
       message: /end exclusive/,
     },
-    { qs: 'integrated_account_id=a&date=2026-3-1', code: 'invalid_parameter', param: 'date', message: /"date"/ },
-    { qs: 'integrated_account_id=a&colour=blue', code: 'unknown_parameter', param: 'colour', message: /Unknown parameter "colour"/ },
-    { qs: 'integrated_account_id=a&group_by=week', code: 'invalid_parameter', param: 'group_by[0]', message: /must be one of product, surface, model, user/ },
-    { qs: 'integrated_account_id=a&granularity=week', code: 'invalid_parameter', param: 'granularity', message: /must be one of day, hour, minute/ },
-    { qs: 'integrated_account_id=a&sort_order=up', code: 'invalid_parameter', param: 'sort_order', message: /must be one of asc, desc/ },
-    { qs: 'integrated_account_id=a&truto_ignore_limit=maybe', code: 'invalid_parameter', param: 'truto_ignore_limit', message: /boolean/ },
-    { qs: 'integrated_account_id=a&include_deleted_users=2', code: 'invalid_parameter', param: 'include_deleted_users', message: /boolean/ },
-    { qs: 'integrated_account_id=a&remote_query=plain', code: 'invalid_parameter', param: 'remote_query', message: /"remote_query"/ },
+    {
+      qs: 'integrated_account_id=a&date=2026-3-1',
+      code: 'invalid_parameter',
+      param: 'date',
+      message: /"date"/,
+    },
+    {
+      qs: 'integrated_account_id=a&colour=blue',
+      code: 'unknown_parameter',
+      param: 'colour',
+      message: /Unknown parameter "colour"/,
+    },
+    {
+      qs: 'integrated_account_id=a&group_by=week',
+      code: 'invalid_parameter',
+      param: 'group_by[0]',
+      message: /must be one of product, surface, model, user/,
+    },
+    {
+      qs: 'integrated_account_id=a&granularity=week',
+      code: 'invalid_parameter',
+      param: 'granularity',
+      message: /must be one of day, hour, minute/,
+    },
+    {
+      qs: 'integrated_account_id=a&sort_order=up',
+      code: 'invalid_parameter',
+      param: 'sort_order',
+      message: /must be one of asc, desc/,
+    },
+    {
+      qs: 'integrated_account_id=a&truto_ignore_limit=maybe',
+      code: 'invalid_parameter',
+      param: 'truto_ignore_limit',
+      message: /boolean/,
+    },
+    {
+      qs: 'integrated_account_id=a&include_deleted_users=2',
+      code: 'invalid_parameter',
+      param: 'include_deleted_users',
+      message: /boolean/,
+    },
+    {
+      qs: 'integrated_account_id=a&remote_query=plain',
+      code: 'invalid_parameter',
+      param: 'remote_query',
+      message: /"remote_query"/,
+    },
     { qs: 'integrated_account_id=a&page=0', code: 'invalid_parameter', param: 'page', message: /"page"/ },
-    { qs: 'integrated_account_id=a&page_size=5000', code: 'invalid_parameter', param: 'page_size', message: /"page_size"/ },
-    { qs: 'integrated_account_id=a&next_cursor=x&cursor=y', code: 'invalid_parameter', param: 'cursor', message: /not two different/ },
+    {
+      qs: 'integrated_account_id=a&page_size=5000',
+      code: 'invalid_parameter',
+      param: 'page_size',
+      message: /"page_size"/,
+    },
+    {
+      qs: 'integrated_account_id=a&next_cursor=x&cursor=y',
+      code: 'invalid_parameter',
+      param: 'cursor',
+      message: /not two different/,
+    },
   ];
   for (const c of cases) {
     const res = await get(c.qs);
@@ -94,7 +199,11 @@ t.test('an integration without a usage connector answers 501', async (t) => {
   const gw = await startGateway();
   t.teardown(() => gw.close());
   await gw.call('POST', '/integrated-accounts', {
-    body: { id: 'dd', integration: 'datadog', credentials: { api_key: 'dd-key-0123456789', application_key: 'dd-app-0123456789' } },
+    body: {
+      id: 'dd',
+      integration: 'datadog',
+      credentials: { api_key: 'dd-key-0123456789', application_key: 'dd-app-0123456789' },
+    },
   });
   const res = await gw.call('GET', `${BASE}dd`);
   t.equal(res.status, 501);

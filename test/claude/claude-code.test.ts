@@ -4,12 +4,23 @@ import { claudeCodeRecordsForDay } from '../../connectors/claude/emulator/index.
 import { NORMALIZED_COLUMNS } from '../../src/engine/formats.js';
 
 const RANGE = 'start_date=2026-03-02&end_date=2026-03-09';
-const DAYS = ['2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05', '2026-03-06', '2026-03-07', '2026-03-08'];
+const DAYS = [
+  '2026-03-02',
+  '2026-03-03',
+  '2026-03-04',
+  '2026-03-05',
+  '2026-03-06',
+  '2026-03-07',
+  '2026-03-08',
+];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Row = any;
 
-async function pageAll(rig: Awaited<ReturnType<typeof startClaudeRig>>, qs: string): Promise<{ rows: Row[]; pages: number }> {
+async function pageAll(
+  rig: Awaited<ReturnType<typeof startClaudeRig>>,
+  qs: string,
+): Promise<{ rows: Row[]; pages: number }> {
   const rows: Row[] = [];
   let cursor: string | null = null;
   let pages = 0;
@@ -33,32 +44,59 @@ t.test('activity: one row per actor-day plus one per model, numbers as the vendo
   t.equal(res.body.next_cursor, null, 'one page holds the week');
 
   const records = DAYS.flatMap((d) => claudeCodeRecordsForDay(d, NOW));
-  const actorKey = (r: Row) => `${r.date.slice(0, 10)}|${r.actor.email_address?.toLowerCase() ?? r.actor.api_key_name}`;
+  const actorKey = (r: Row) =>
+    `${r.date.slice(0, 10)}|${r.actor.email_address?.toLowerCase() ?? r.actor.api_key_name}`;
   const actorDays = new Set(records.map(actorKey));
   const activity = rows.filter((r) => r.metric_name === 'claude_code_activity');
   t.equal(activity.length, actorDays.size, 'remote and local records of an actor-day become one row');
   t.equal(new Set(rows.map((r) => r.id)).size, rows.length, 'ids are unique');
 
   const sessions = activity.reduce((s, r) => s + (r.usage?.sessions?.distinct ?? 0), 0);
-  t.equal(sessions, records.reduce((s, r) => s + r.core_metrics.num_sessions, 0), 'sessions add up');
+  t.equal(
+    sessions,
+    records.reduce((s, r) => s + r.core_metrics.num_sessions, 0),
+    'sessions add up',
+  );
   const lines = activity.reduce((s, r) => s + (r.usage?.code?.lines_added ?? 0), 0);
-  t.equal(lines, records.reduce((s, r) => s + r.core_metrics.lines_of_code.added, 0), 'code metrics are not multiplied by models');
+  t.equal(
+    lines,
+    records.reduce((s, r) => s + r.core_metrics.lines_of_code.added, 0),
+    'code metrics are not multiplied by models',
+  );
 
   const costRows = rows.filter((r) => r.charges);
   const cents = costRows.reduce((s, r) => s + Math.round(r.charges[0].amount * 100), 0);
-  const vendorCents = records.reduce((s, r) => s + r.model_breakdown.reduce((m, b) => m + b.estimated_cost.amount, 0), 0);
+  const vendorCents = records.reduce(
+    (s, r) => s + r.model_breakdown.reduce((m, b) => m + b.estimated_cost.amount, 0),
+    0,
+  );
   t.equal(cents, vendorCents, 'estimated cost to the cent');
   for (const r of costRows) {
     t.equal(r.charges[0].type, 'total');
-    t.equal(Math.round(r.charges[0].amount * 100) / 100, r.charges[0].amount, 'amounts are exact cents in major units');
+    t.equal(
+      Math.round(r.charges[0].amount * 100) / 100,
+      r.charges[0].amount,
+      'amounts are exact cents in major units',
+    );
   }
   const tokens = rows.reduce((s, r) => s + (r.usage?.tokens?.output ?? 0), 0);
-  t.equal(tokens, records.reduce((s, r) => s + r.model_breakdown.reduce((m, b) => m + b.tokens.output, 0), 0), 'output tokens add up');
+  t.equal(
+    tokens,
+    records.reduce((s, r) => s + r.model_breakdown.reduce((m, b) => m + b.tokens.output, 0), 0),
+    'output tokens add up',
+  );
   t.ok(rows.every((r) => r.surface === 'claude_code'));
-  t.ok(rows.every((r) => r.start_date >= '2026-03-02' && r.end_date <= '2026-03-09T00:00:00.000Z'), 'rows stay in the range');
+  t.ok(
+    rows.every((r) => r.start_date >= '2026-03-02' && r.end_date <= '2026-03-09T00:00:00.000Z'),
+    'rows stay in the range',
+  );
 
   const again = await rig.usage(`report_type=activity&${RANGE}&limit=1000`);
-  t.same(again.body.result.map((r: Row) => r.id), rows.map((r) => r.id), 'the same facts get the same ids');
+  t.same(
+    again.body.result.map((r: Row) => r.id),
+    rows.map((r) => r.id),
+    'the same facts get the same ids',
+  );
 });
 
 t.test('user_usage and user_cost split the same report', async (t) => {
@@ -67,13 +105,32 @@ t.test('user_usage and user_cost split the same report', async (t) => {
   const usage = await pageAll(rig, `report_type=user_usage&${RANGE}&limit=1000`);
   const cost = await pageAll(rig, `report_type=user_cost&${RANGE}&limit=1000`);
   t.ok(usage.rows.length > 0 && cost.rows.length > 0);
-  t.ok(usage.rows.every((r) => r.usage?.tokens && r.model?.id), 'token rows have a model');
-  t.ok(cost.rows.every((r) => r.charges?.length === 1 && r.model?.id), 'cost rows have one charge and a model');
+  t.ok(
+    usage.rows.every((r) => r.usage?.tokens && r.model?.id),
+    'token rows have a model',
+  );
+  t.ok(
+    cost.rows.every((r) => r.charges?.length === 1 && r.model?.id),
+    'cost rows have one charge and a model',
+  );
   const records = DAYS.flatMap((d) => claudeCodeRecordsForDay(d, NOW));
-  const vendorInput = records.reduce((s, r) => s + r.model_breakdown.reduce((m, b) => m + b.tokens.input, 0), 0);
-  t.equal(usage.rows.reduce((s, r) => s + r.usage.tokens.input, 0), vendorInput, 'input tokens add up');
-  const vendorCents = records.reduce((s, r) => s + r.model_breakdown.reduce((m, b) => m + b.estimated_cost.amount, 0), 0);
-  t.equal(cost.rows.reduce((s, r) => s + Math.round(r.charges[0].amount * 100), 0), vendorCents);
+  const vendorInput = records.reduce(
+    (s, r) => s + r.model_breakdown.reduce((m, b) => m + b.tokens.input, 0),
+    0,
+  );
+  t.equal(
+    usage.rows.reduce((s, r) => s + r.usage.tokens.input, 0),
+    vendorInput,
+    'input tokens add up',
+  );
+  const vendorCents = records.reduce(
+    (s, r) => s + r.model_breakdown.reduce((m, b) => m + b.estimated_cost.amount, 0),
+    0,
+  );
+  t.equal(
+    cost.rows.reduce((s, r) => s + Math.round(r.charges[0].amount * 100), 0),
+    vendorCents,
+  );
 });
 
 t.test('paging with limit=1 and limit=1000 yields the same rows, once each', async (t) => {
@@ -85,8 +142,14 @@ t.test('paging with limit=1 and limit=1000 yields the same rows, once each', asy
   const mid = await pageAll(rig, `${qs}&limit=7`);
   t.ok(big.rows.length > 20);
   t.equal(small.pages, big.rows.length, 'limit=1 gives one row a page and no empty page');
-  t.same(small.rows.map((r) => r.id), big.rows.map((r) => r.id));
-  t.same(mid.rows.map((r) => r.id), big.rows.map((r) => r.id));
+  t.same(
+    small.rows.map((r) => r.id),
+    big.rows.map((r) => r.id),
+  );
+  t.same(
+    mid.rows.map((r) => r.id),
+    big.rows.map((r) => r.id),
+  );
   t.equal(new Set(small.rows.map((r) => r.id)).size, small.rows.length, 'no duplicates');
 });
 
@@ -94,7 +157,11 @@ t.test('date ranges across empty days', async (t) => {
   const rig = await startClaudeRig();
   t.teardown(() => rig.close());
   const days: string[] = [];
-  for (let d = new Date('2026-01-01T00:00:00Z'); d < new Date('2026-03-19T00:00:00Z'); d = new Date(d.getTime() + 86_400_000)) {
+  for (
+    let d = new Date('2026-01-01T00:00:00Z');
+    d < new Date('2026-03-19T00:00:00Z');
+    d = new Date(d.getTime() + 86_400_000)
+  ) {
     days.push(d.toISOString().slice(0, 10));
   }
   const empty = days.filter((d) => claudeCodeRecordsForDay(d, NOW).length === 0);
@@ -102,7 +169,10 @@ t.test('date ranges across empty days', async (t) => {
   const day = empty[0] as string;
   const start = new Date(Date.parse(`${day}T00:00:00Z`) - 2 * 86_400_000).toISOString().slice(0, 10);
   const end = new Date(Date.parse(`${day}T00:00:00Z`) + 3 * 86_400_000).toISOString().slice(0, 10);
-  const { rows, pages } = await pageAll(rig, `report_type=activity&start_date=${start}&end_date=${end}&limit=50`);
+  const { rows, pages } = await pageAll(
+    rig,
+    `report_type=activity&start_date=${start}&end_date=${end}&limit=50`,
+  );
   const byDay = new Set(rows.map((r) => r.start_date.slice(0, 10)));
   t.notOk(byDay.has(day), 'nothing on the empty day');
   const nonEmpty = [0, 1, 3, 4]
@@ -113,7 +183,11 @@ t.test('date ranges across empty days', async (t) => {
 
   const onlyEmpty = await rig.usage(`report_type=activity&date=${day}`);
   t.equal(onlyEmpty.status, 200);
-  t.same(onlyEmpty.body, { result: [], next_cursor: null, result_count: 0 }, 'an empty range is an empty last page');
+  t.same(
+    onlyEmpty.body,
+    { result: [], next_cursor: null, result_count: 0 },
+    'an empty range is an empty last page',
+  );
 });
 
 t.test('every response format', async (t) => {
@@ -129,7 +203,9 @@ t.test('every response format', async (t) => {
   const rawAll: Row[] = [];
   let cursor: string | null = null;
   do {
-    const res = await rig.usage(`${qs}&truto_response_format=raw${cursor ? `&next_cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const res = await rig.usage(
+      `${qs}&truto_response_format=raw${cursor ? `&next_cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     for (const b of res.body.result) rawAll.push(...b.data);
     cursor = res.body.next_cursor;
   } while (cursor);
@@ -151,8 +227,15 @@ t.test('every response format', async (t) => {
   });
   t.equal(stream.statusCode, 200);
   t.match(stream.headers['content-type'], /application\/x-ndjson/);
-  const lines = stream.body.trimEnd().split('\n').map((l) => JSON.parse(l));
-  t.same(lines.map((r: Row) => r.id), unified.rows.map((r) => r.id), 'stream holds every row of the range, ignoring limit');
+  const lines = stream.body
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  t.same(
+    lines.map((r: Row) => r.id),
+    unified.rows.map((r) => r.id),
+    'stream holds every row of the range, ignoring limit',
+  );
 
   const debug = await rig.usage(`${qs}&truto_response_format=debug&limit=3`);
   t.equal(debug.status, 200);
@@ -189,9 +272,14 @@ t.test('truto_* options and filters', async (t) => {
 
   const noRemote = await rig.usage(`${qs}&limit=5&truto_ignore_remote_data=true`);
   t.ok(noRemote.body.result.every((r: Row) => !('remote_data' in r)));
-  t.ok(rows.every((r) => r.remote_data !== undefined), 'remote_data is there by default');
+  t.ok(
+    rows.every((r) => r.remote_data !== undefined),
+    'remote_data is there by default',
+  );
 
-  const excluded = await rig.usage(`${qs}&limit=1000&truto_exclude_fields=usage.code,remote_data.actor&truto_exclude_fields[]=organization`);
+  const excluded = await rig.usage(
+    `${qs}&limit=1000&truto_exclude_fields=usage.code,remote_data.actor&truto_exclude_fields[]=organization`,
+  );
   for (const r of excluded.body.result) {
     t.notOk(r.usage?.code);
     t.notOk(r.organization);
@@ -203,7 +291,10 @@ t.test('truto_* options and filters', async (t) => {
   const email = rows.find((r) => r.user?.email)?.user.email as string;
   const byUser = await rig.usage(`${qs}&limit=1000&user_ids=${encodeURIComponent(email.toUpperCase())}`);
   t.ok(byUser.body.result.length > 0);
-  t.ok(byUser.body.result.every((r: Row) => r.user.email === email), 'user_ids matches emails case-insensitively');
+  t.ok(
+    byUser.body.result.every((r: Row) => r.user.email === email),
+    'user_ids matches emails case-insensitively',
+  );
 
   const model = rows.find((r) => r.model?.id)?.model.id as string;
   const byModel = await rig.usage(`${qs}&limit=1000&model_ids=${model}`);
@@ -225,12 +316,15 @@ t.test('truto_* options and filters', async (t) => {
 
   const wrongReport = await rig.usage('report_type=summary');
   t.equal(wrongReport.status, 400);
-  t.equal(wrongReport.body.code, 'unsupported_report_type');
-  t.same(wrongReport.body.details.allowed, ['activity', 'user_usage', 'user_cost']);
+  t.equal(wrongReport.body.code, 'missing_credential', 'summary needs the Analytics key');
+  t.same(wrongReport.body.details.allowed, ['activity', 'usage', 'cost', 'user_usage', 'user_cost']);
 
   const defaultRange = await rig.usage('limit=1');
   t.equal(defaultRange.status, 200, 'no dates and no report type: activity over the last days');
-  t.ok(defaultRange.body.result[0].start_date >= '2026-03-13', 'default range is the last 7 days before the pinned now');
+  t.ok(
+    defaultRange.body.result[0].start_date >= '2026-03-13',
+    'default range is the last 7 days before the pinned now',
+  );
 
   const tooLong = await rig.usage('report_type=activity&start_date=2024-01-01&end_date=2026-03-01');
   t.equal(tooLong.status, 400);
@@ -256,16 +350,21 @@ t.test('cursors: tampering and reuse', async (t) => {
   const otherFilter = await rig.usage(`${qs}&limit=2&user_ids=someone&next_cursor=${cursor}`);
   t.equal(otherFilter.status, 400);
   t.equal(otherFilter.body.code, 'cursor_query_mismatch');
-  const otherDates = await rig.usage(`report_type=activity&start_date=2026-03-01&end_date=2026-03-05&next_cursor=${cursor}`);
+  const otherDates = await rig.usage(
+    `report_type=activity&start_date=2026-03-01&end_date=2026-03-05&next_cursor=${cursor}`,
+  );
   t.equal(otherDates.body.code, 'cursor_query_mismatch');
 
   const otherLimit = await rig.usage(`${qs}&limit=5&cursor=${cursor}`);
   t.equal(otherLimit.status, 200, 'limit may change between pages; cursor is an alias');
   const all = await rig.usage(`${qs}&limit=1000`);
-  t.same(otherLimit.body.result.map((r: Row) => r.id), all.body.result.slice(2, 7).map((r: Row) => r.id));
+  t.same(
+    otherLimit.body.result.map((r: Row) => r.id),
+    all.body.result.slice(2, 7).map((r: Row) => r.id),
+  );
 
   const otherTenant = await rig.usage(`${qs}&limit=2&next_cursor=${cursor}`, 'globex');
-  t.equal(otherTenant.status, 404, "another tenant cannot use the account, cursor or not");
+  t.equal(otherTenant.status, 404, 'another tenant cannot use the account, cursor or not');
 });
 
 t.test('capabilities follow the credentials an account holds', async (t) => {
@@ -278,7 +377,9 @@ t.test('capabilities follow the credentials an account holds', async (t) => {
   t.ok(res.body.report_types.every((r: Row) => typeof r.available === 'boolean'));
   const other = await rig.gw.call('GET', '/integrated-accounts/cc/capabilities', { tenant: 'globex' });
   t.equal(other.status, 404);
-  await rig.gw.call('POST', '/integrated-accounts', { body: { id: 'dd', integration: 'datadog', credentials: { api_key: 'k', application_key: 'a' } } });
+  await rig.gw.call('POST', '/integrated-accounts', {
+    body: { id: 'dd', integration: 'datadog', credentials: { api_key: 'k', application_key: 'a' } },
+  });
   const dd = await rig.gw.call('GET', '/integrated-accounts/dd/capabilities');
   t.same(dd.body.supported_report_types, []);
   t.equal(dd.body.implemented, false);

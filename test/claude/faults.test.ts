@@ -10,7 +10,10 @@ t.test('a 429 with a short Retry-After is retried and succeeds', async (t) => {
   const res = await rig.usage(`${QS}&truto_response_format=debug`);
   t.equal(res.status, 200);
   t.equal(rig.emu.controls.requests, 2, 'one 429, one retry');
-  t.same(res.body.debug.calls.map((c: { status: number }) => c.status), [429, 200]);
+  t.same(
+    res.body.debug.calls.map((c: { status: number }) => c.status),
+    [429, 200],
+  );
 });
 
 t.test('a 429 with a long Retry-After reaches the caller as 429 with Retry-After', async (t) => {
@@ -77,7 +80,14 @@ t.test('malformed vendor JSON is a clear 502 and nothing is kept', async (t) => 
   const res = await rig.usage(QS);
   t.equal(res.status, 502);
   t.equal(res.body.code, 'remote_malformed_response');
-  t.same(Object.keys(res.body).sort(), ['code', 'error', 'message', 'raw_response', 'statusCode', 'truto_is_remote_error']);
+  t.same(Object.keys(res.body).sort(), [
+    'code',
+    'error',
+    'message',
+    'raw_response',
+    'statusCode',
+    'truto_is_remote_error',
+  ]);
   const again = await rig.usage(QS);
   t.equal(again.status, 200, 'the bad answer was not cached');
   t.ok(again.body.result.length > 0);
@@ -87,7 +97,9 @@ t.test('a vendor cursor loop stops paging and says so', async (t) => {
   const rig = await startClaudeRig();
   t.teardown(() => rig.close());
   rig.emu.controls.set({ loopCursor: true });
-  const res = await rig.usage('report_type=user_usage&date=2026-03-04&limit=1000&truto_response_format=debug');
+  const res = await rig.usage(
+    'report_type=user_usage&date=2026-03-04&limit=1000&truto_response_format=debug',
+  );
   t.equal(res.status, 200);
   t.equal(res.body.debug.isLooping, true);
   t.ok(rig.emu.controls.requests < 10, 'stopped quickly');
@@ -114,7 +126,11 @@ t.test('the upstream budget ends a page early with is_partial_response', async (
   const single = await startClaudeRig();
   t.teardown(() => single.close());
   const whole = await single.usage(qs);
-  t.same(rows.map((r) => r.id), whole.body.result.map((r: { id: string }) => r.id), 'partial pages lose nothing');
+  t.same(
+    rows.map((r) => r.id),
+    whole.body.result.map((r: { id: string }) => r.id),
+    'partial pages lose nothing',
+  );
 });
 
 t.test('a failure mid-stream ends with one error line', async (t) => {
@@ -127,19 +143,27 @@ t.test('a failure mid-stream ends with one error line', async (t) => {
     headers: { authorization: 'Bearer acme-token-0123456789abcdef' },
   });
   t.equal(res.statusCode, 200);
-  const lines = res.body.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const lines = res.body
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const last = lines[lines.length - 1];
   t.ok(lines.length > 100, 'rows came first');
   t.same(Object.keys(last), ['error']);
   t.equal(last.error.code, 'remote_error');
-  t.ok(lines.slice(0, -1).every((l: { id?: string }) => typeof l.id === 'string'), 'every other line is a row');
+  t.ok(
+    lines.slice(0, -1).every((l: { id?: string }) => typeof l.id === 'string'),
+    'every other line is a row',
+  );
 });
 
 t.test('identical concurrent requests make one upstream call', async (t) => {
   const rig = await startClaudeRig();
   t.teardown(() => rig.close());
   rig.emu.controls.set({ delayMs: 50 });
-  const results = await Promise.all(Array.from({ length: 16 }, () => rig.usage('report_type=activity&date=2026-03-06&limit=3')));
+  const results = await Promise.all(
+    Array.from({ length: 16 }, () => rig.usage('report_type=activity&date=2026-03-06&limit=3')),
+  );
   t.ok(results.every((r) => r.status === 200));
   t.equal(rig.emu.controls.requests, 1, 'single-flight and cache');
 });

@@ -40,7 +40,14 @@ function units(amount: number): bigint {
   return amount < 0 ? -v : v;
 }
 const chargeSum = (rows: Row[], type: string) =>
-  rows.reduce((s, r) => s + (r.charges ?? []).filter((c: Row) => c.type === type).reduce((x: bigint, c: Row) => x + units(c.amount), 0n), 0n);
+  rows.reduce(
+    (s, r) =>
+      s +
+      (r.charges ?? [])
+        .filter((c: Row) => c.type === type)
+        .reduce((x: bigint, c: Row) => x + units(c.amount), 0n),
+    0n,
+  );
 
 t.test('Enterprise Analytics: every report type in every format', async (t) => {
   const rig = await startClaudeRig();
@@ -67,9 +74,16 @@ t.test('Enterprise Analytics: every report type in every format', async (t) => {
       url: `/unified/usage-metering/usage?integrated_account_id=an&${qs}&truto_response_format=stream`,
       headers: { authorization: 'Bearer acme-token-0123456789abcdef' },
     });
-    const lines = stream.body.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = stream.body
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const all = await pageAll(rig, 'an', `${qs}&limit=1000`);
-    t.same(lines.map((l: Row) => l.id), all.map((r) => r.id), `${report} stream = all pages`);
+    t.same(
+      lines.map((l: Row) => l.id),
+      all.map((r) => r.id),
+      `${report} stream = all pages`,
+    );
   }
 });
 
@@ -79,9 +93,14 @@ t.test('Analytics activity: one row per user, day and surface', async (t) => {
   const rows = await pageAll(rig, 'an', `report_type=activity&date=${DAY}&limit=1000`);
   const surfaces = new Set(rows.map((r) => r.surface).filter(Boolean));
   for (const s of ['chat', 'claude_code', 'cowork']) t.ok(surfaces.has(s), `${s} rows`);
-  const keys = rows.filter((r) => r.surface).map((r) => `${r.user.id}|${r.surface}|${r.resources?.[0]?.id ?? ''}`);
+  const keys = rows
+    .filter((r) => r.surface)
+    .map((r) => `${r.user.id}|${r.surface}|${r.resources?.[0]?.id ?? ''}`);
   t.equal(new Set(keys).size, keys.length, 'one row per user and surface');
-  t.ok(rows.every((r) => r.user?.id && r.user?.email), 'users carry id and email');
+  t.ok(
+    rows.every((r) => r.user?.id && r.user?.email),
+    'users carry id and email',
+  );
   t.ok(rows.filter((r) => r.surface).every((r) => r.usage.activity.is_active === true));
   const code = rows.find((r) => r.surface === 'claude_code');
   t.ok(code.usage.code.tool_actions.edit_tool, 'tool actions in the unified shape');
@@ -97,7 +116,13 @@ t.test('cross-report consistency: usage = Σ user_usage per day, cost = Σ user_
   for (const day of ['2026-03-02', '2026-03-03', '2026-03-04']) {
     const total = (rows: Row[], f: string) =>
       rows.filter((r) => r.start_date.startsWith(day)).reduce((s, r) => s + (r.usage.tokens?.[f] ?? 0), 0);
-    for (const f of ['input', 'output', 'cache_read', 'cache_write_ephemeral_5m', 'cache_write_ephemeral_1h']) {
+    for (const f of [
+      'input',
+      'output',
+      'cache_read',
+      'cache_write_ephemeral_5m',
+      'cache_write_ephemeral_1h',
+    ]) {
       t.equal(total(usage, f), total(perUser, f), `${day} ${f}`);
     }
     t.ok(total(usage, 'output') > 0);
@@ -105,10 +130,21 @@ t.test('cross-report consistency: usage = Σ user_usage per day, cost = Σ user_
   const cost = await pageAll(rig, 'an', `report_type=cost&${range}&limit=1000`);
   const userCost = await pageAll(rig, 'an', `report_type=user_cost&${range}&limit=1000`);
   for (const type of ['net', 'total', 'discount']) {
-    t.equal(chargeSum(cost, type), chargeSum(userCost, type), `${type} charges agree to the last fraction of a cent`);
+    t.equal(
+      chargeSum(cost, type),
+      chargeSum(userCost, type),
+      `${type} charges agree to the last fraction of a cent`,
+    );
   }
-  t.equal(chargeSum(cost, 'net') - chargeSum(cost, 'total'), chargeSum(cost, 'discount'), 'discount = net − list');
-  t.ok(cost.every((r) => r.charges.find((c: Row) => c.type === 'discount').amount <= 0), 'discounts are negative');
+  t.equal(
+    chargeSum(cost, 'net') - chargeSum(cost, 'total'),
+    chargeSum(cost, 'discount'),
+    'discount = net − list',
+  );
+  t.ok(
+    cost.every((r) => r.charges.find((c: Row) => c.type === 'discount').amount <= 0),
+    'discounts are negative',
+  );
 });
 
 t.test('Console key: Messages usage with emails joined, cost in exact dollars', async (t) => {
@@ -117,7 +153,11 @@ t.test('Console key: Messages usage with emails joined, cost in exact dollars', 
   const usage = await pageAll(rig, 'cc', `report_type=usage&date=${DAY}&limit=1000`);
   t.ok(usage.length > 0);
   const withUser = usage.filter((r) => r.user?.id);
-  t.ok(withUser.length > 0 && withUser.every((r) => typeof r.user.email === 'string' && r.user.email.includes('@')), 'emails joined from the users list');
+  t.ok(
+    withUser.length > 0 &&
+      withUser.every((r) => typeof r.user.email === 'string' && r.user.email.includes('@')),
+    'emails joined from the users list',
+  );
   const facts = messagesUsageFacts(DAY);
   t.equal(
     usage.reduce((s, r) => s + r.usage.tokens.input, 0),
@@ -130,8 +170,15 @@ t.test('Console key: Messages usage with emails joined, cost in exact dollars', 
     '1-hour cache writes kept apart',
   );
   const hourly = await pageAll(rig, 'cc', `report_type=usage&date=${DAY}&granularity=hour&limit=1000`);
-  t.equal(hourly.reduce((s, r) => s + r.usage.tokens.output, 0), usage.reduce((s, r) => s + r.usage.tokens.output, 0), 'hours sum to the day');
-  t.ok(hourly.some((r) => r.start_date === `${DAY}T13:00:00.000Z`), 'hourly buckets');
+  t.equal(
+    hourly.reduce((s, r) => s + r.usage.tokens.output, 0),
+    usage.reduce((s, r) => s + r.usage.tokens.output, 0),
+    'hours sum to the day',
+  );
+  t.ok(
+    hourly.some((r) => r.start_date === `${DAY}T13:00:00.000Z`),
+    'hourly buckets',
+  );
 
   const cost = await pageAll(rig, 'cc', `report_type=cost&date=${DAY}&limit=1000`);
   t.ok(cost.every((r) => r.charges.length === 1 && r.charges[0].type === 'usage_based'));
@@ -141,9 +188,15 @@ t.test('Console key: Messages usage with emails joined, cost in exact dollars', 
 
   const bad = await rig.usage('report_type=usage&granularity=week');
   t.equal(bad.status, 400);
-  const groupByUser = await rig.usage(`report_type=usage&date=${DAY}&group_by=user&truto_response_format=debug&limit=1`);
+  const groupByUser = await rig.usage(
+    `report_type=usage&date=${DAY}&group_by=user&truto_response_format=debug&limit=1`,
+  );
   t.match(groupByUser.body.debug.requestUrl, /group_by%5B%5D=account_id/);
-  t.notMatch(groupByUser.body.debug.requestUrl, /group_by%5B%5D=model/, 'the caller’s grouping replaces the default');
+  t.notMatch(
+    groupByUser.body.debug.requestUrl,
+    /group_by%5B%5D=model/,
+    'the caller’s grouping replaces the default',
+  );
   const unsupportedGroup = await rig.usage('report_type=usage&group_by=surface');
   t.equal(unsupportedGroup.status, 400);
   t.same(unsupportedGroup.body.details.allowed, ['model', 'user']);
@@ -161,32 +214,56 @@ t.test('the key decides: missing keys are named, both keys prefer the Console', 
   const caps = await rig.gw.call('GET', '/integrated-accounts/an/capabilities');
   t.same(caps.body.supported_report_types.sort(), [...ANALYTICS_REPORTS].sort());
   const both = await rig.usageOf('both', `report_type=activity&date=${DAY}&limit=1`);
-  t.equal(both.body.result[0].metric_name, 'claude_code_activity', 'the Console key serves activity when both are held');
+  t.equal(
+    both.body.result[0].metric_name,
+    'claude_code_activity',
+    'the Console key serves activity when both are held',
+  );
   const bothSummary = await rig.usageOf('both', `report_type=summary&date=${DAY}`);
   t.equal(bothSummary.status, 200, 'and the Analytics key serves what only it can');
 
   const analyticsOnly = await rig.gw.call('POST', '/integrated-accounts', {
-    body: { id: 'wrong', integration: 'claude', credentials: { analytics_api_key: SANDBOX_ADMIN_API_KEY }, context: { base_url: rig.emu.url } },
+    body: {
+      id: 'wrong',
+      integration: 'claude',
+      credentials: { analytics_api_key: SANDBOX_ADMIN_API_KEY },
+      context: { base_url: rig.emu.url },
+    },
   });
   t.equal(analyticsOnly.status, 201);
   const refused = await rig.usageOf('wrong', `report_type=skill_usage&date=${DAY}`);
-  t.equal(refused.status, 503, 'a key in the wrong field is refused by the vendor (404) and reported as needing new credentials');
+  t.equal(
+    refused.status,
+    503,
+    'a key in the wrong field is refused by the vendor (404) and reported as needing new credentials',
+  );
   t.equal(refused.body.code, 'account_needs_reauth');
 });
 
 t.test('Analytics rules: 2026-01-01 floor, summaries drift, expired cursors', async (t) => {
   const rig = await startClaudeRig();
   t.teardown(() => rig.close());
-  const early = await pageAll(rig, 'an', 'report_type=skill_usage&start_date=2025-12-30&end_date=2026-01-02&limit=1000');
+  const early = await pageAll(
+    rig,
+    'an',
+    'report_type=skill_usage&start_date=2025-12-30&end_date=2026-01-02&limit=1000',
+  );
   t.ok(early.length > 0);
-  t.ok(early.every((r) => r.start_date >= '2026-01-01'), 'nothing before 2026-01-01, and no vendor 400');
+  t.ok(
+    early.every((r) => r.start_date >= '2026-01-01'),
+    'nothing before 2026-01-01, and no vendor 400',
+  );
   const before = await rig.usageOf('an', 'report_type=usage&start_date=2025-11-01&end_date=2025-12-01');
   t.same(before.body, { result: [], next_cursor: null, result_count: 0 }, 'a range before the data is empty');
 
   const a = await pageAll(rig, 'an', `report_type=summary&date=${DAY}&limit=1000`);
   rig.emu.controls.set({ summariesEnvelope: 'data' });
   const b = await pageAll(rig, 'an', `report_type=summary&start_date=${DAY}&end_date=2026-03-05&limit=1000`);
-  t.same(b.map((r) => [r.metric_name, r.usage.quantity]), a.map((r) => [r.metric_name, r.usage.quantity]), 'data ?? summaries');
+  t.same(
+    b.map((r) => [r.metric_name, r.usage.quantity]),
+    a.map((r) => [r.metric_name, r.usage.quantity]),
+    'data ?? summaries',
+  );
   t.ok(a.some((r) => r.metric_name === 'daily_active_user_count' && r.usage.unit === 'users'));
 
   // A month of per-user rows spans two vendor pages; the second page's cursor expires.
@@ -208,8 +285,11 @@ t.test('the 60/min Analytics limit is kept under a burst: no vendor 429 reaches 
   const rig = await startClaudeRig();
   t.teardown(() => rig.close());
   const days: string[] = [];
-  for (let d = Date.parse('2026-01-05T00:00:00Z'); days.length < 66; d += 86_400_000) days.push(new Date(d).toISOString().slice(0, 10));
-  const results = await Promise.all(days.map((d) => rig.usageOf('an', `report_type=project_usage&date=${d}`)));
+  for (let d = Date.parse('2026-01-05T00:00:00Z'); days.length < 66; d += 86_400_000)
+    days.push(new Date(d).toISOString().slice(0, 10));
+  const results = await Promise.all(
+    days.map((d) => rig.usageOf('an', `report_type=project_usage&date=${d}`)),
+  );
   const ok = results.filter((r) => r.status === 200).length;
   const limited = results.filter((r) => r.status === 429);
   t.equal(ok, 60, 'sixty calls in the minute');

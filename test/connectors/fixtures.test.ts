@@ -14,17 +14,27 @@ interface Fixture {
   description: string;
   account: { credentials: Record<string, string>; context?: Record<string, string> };
   query: string;
-  upstream: { method: 'GET' | 'POST'; path: string; status: number; body: unknown; headers?: Record<string, string> }[];
+  upstream: {
+    method: 'GET' | 'POST';
+    path: string;
+    status: number;
+    body: unknown;
+    headers?: Record<string, string>;
+  }[];
   expect: { status: number; body: unknown; absent?: string[] };
 }
 
 const connectorsDir = path.join(PROJECT_ROOT, 'connectors');
-const slugs = (await readdir(connectorsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+const slugs = (await readdir(connectorsDir, { withFileTypes: true }))
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
 let cases = 0;
 for (const slug of slugs) {
   const dir = path.join(connectorsDir, slug, 'fixtures');
   const files = await readdir(dir).catch(() => [] as string[]);
-  const spec = parseYaml(await readFile(path.join(connectorsDir, slug, 'connector.yaml'), 'utf8')) as { base_url: string };
+  const spec = parseYaml(await readFile(path.join(connectorsDir, slug, 'connector.yaml'), 'utf8')) as {
+    base_url: string;
+  };
   for (const file of files.filter((f) => f.endsWith('.json')).sort()) {
     cases++;
     t.test(`${slug}/${file}`, async (t) => {
@@ -36,18 +46,26 @@ for (const slug of slugs) {
         agent
           .get(origin)
           .intercept({ path: u.path, method: u.method })
-          .reply(u.status, JSON.stringify(u.body), { headers: { 'content-type': 'application/json', ...(u.headers ?? {}) } });
+          .reply(u.status, JSON.stringify(u.body), {
+            headers: { 'content-type': 'application/json', ...(u.headers ?? {}) },
+          });
       }
       const gw = await startGateway({}, { dispatcher: agent });
       t.teardown(() => gw.close());
       const created = await gw.call('POST', '/integrated-accounts', {
-        body: { id: 'fx', integration: slug, credentials: fx.account.credentials, context: fx.account.context ?? {} },
+        body: {
+          id: 'fx',
+          integration: slug,
+          credentials: fx.account.credentials,
+          context: fx.account.context ?? {},
+        },
       });
       t.equal(created.status, 201, 'account created');
       const res = await gw.call('GET', `/unified/usage-metering/usage?integrated_account_id=fx&${fx.query}`);
       t.equal(res.status, fx.expect.status, fx.description);
       t.has(res.body, fx.expect.body, fx.description);
-      for (const secret of fx.expect.absent ?? []) t.notOk(res.text.includes(secret), 'no secret in the answer');
+      for (const secret of fx.expect.absent ?? [])
+        t.notOk(res.text.includes(secret), 'no secret in the answer');
       agent.assertNoPendingInterceptors();
     });
   }

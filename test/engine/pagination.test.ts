@@ -15,7 +15,10 @@ import type { PageState } from '../../src/engine/cursor.js';
 // A made-up vendor: each strategy is exercised through the real runner with undici's MockAgent.
 const ORIGIN = 'https://api.vendor.test';
 const mapping = compileMapping(
-  { description: 'test', rows: [{ name: 'r', key: [{ path: 'id' }], fields: { metric_name: { path: 'id' } } }] },
+  {
+    description: 'test',
+    rows: [{ name: 'r', key: [{ path: 'id' }], fields: { metric_name: { path: 'id' } } }],
+  },
   'test-mapping.yaml',
 );
 const account: Account = {
@@ -57,8 +60,18 @@ function specWith(pagination: Pagination, extra: Partial<ConnectorSpec['resource
   } as ConnectorSpec;
 }
 
-async function runAll(spec: ConnectorSpec, agent: MockAgent, query = 'start_date=2026-03-01&end_date=2026-03-02') {
-  const caller = new UpstreamCaller(new UpstreamHttp(agent), new MemoryResponseCache(), new MemoryRateLimiter(), undefined, async () => {});
+async function runAll(
+  spec: ConnectorSpec,
+  agent: MockAgent,
+  query = 'start_date=2026-03-01&end_date=2026-03-02',
+) {
+  const caller = new UpstreamCaller(
+    new UpstreamHttp(agent),
+    new MemoryResponseCache(),
+    new MemoryRateLimiter(),
+    undefined,
+    async () => {},
+  );
   const runner = new PageRunner({ caller, hostAllowedFor: (_s, h) => spec.allowed_hosts.includes(h) });
   const req = toUsageRequest(
     Object.fromEntries(new URLSearchParams(`integrated_account_id=acc1&report_type=usage&${query}`)) as never,
@@ -96,11 +109,20 @@ function mockAgent() {
 t.test('token + has_more (next_page while has_more)', async (t) => {
   const agent = mockAgent();
   const pool = agent.get(ORIGIN);
-  pool.intercept({ path: '/things?from=2026-03-01&to=2026-03-02', method: 'GET', headers: { 'x-key': 'secret-key-value-123' } })
+  pool
+    .intercept({
+      path: '/things?from=2026-03-01&to=2026-03-02',
+      method: 'GET',
+      headers: { 'x-key': 'secret-key-value-123' },
+    })
     .reply(200, { items: [{ id: 'a' }, { id: 'b' }], has_more: true, next_page: 'tok1' });
-  pool.intercept({ path: '/things?from=2026-03-01&to=2026-03-02&page=tok1', method: 'GET' })
+  pool
+    .intercept({ path: '/things?from=2026-03-01&to=2026-03-02&page=tok1', method: 'GET' })
     .reply(200, { items: [{ id: 'c' }], has_more: false, next_page: 'ignored-because-has_more-false' });
-  const { ids } = await runAll(specWith({ type: 'token', param: 'page', next_path: 'next_page', has_more_path: 'has_more' }), agent);
+  const { ids } = await runAll(
+    specWith({ type: 'token', param: 'page', next_path: 'next_page', has_more_path: 'has_more' }),
+    agent,
+  );
   t.same(ids, ['a', 'b', 'c']);
   agent.assertNoPendingInterceptors();
 });
@@ -108,11 +130,19 @@ t.test('token + has_more (next_page while has_more)', async (t) => {
 t.test('token without a flag (JSON:API next_record_id; missing meta = done)', async (t) => {
   const agent = mockAgent();
   const pool = agent.get(ORIGIN);
-  pool.intercept({ path: '/things?from=2026-03-01&to=2026-03-02', method: 'GET' })
+  pool
+    .intercept({ path: '/things?from=2026-03-01&to=2026-03-02', method: 'GET' })
     .reply(200, { items: [{ id: 'a' }], meta: { pagination: { next_record_id: 'rec-9' } } });
-  pool.intercept({ path: '/things?from=2026-03-01&to=2026-03-02&page%5Bnext_record_id%5D=rec-9', method: 'GET' })
+  pool
+    .intercept({
+      path: '/things?from=2026-03-01&to=2026-03-02&page%5Bnext_record_id%5D=rec-9',
+      method: 'GET',
+    })
     .reply(200, { items: [{ id: 'b' }] });
-  const { ids } = await runAll(specWith({ type: 'token', param: 'page[next_record_id]', next_path: 'meta.pagination.next_record_id' }), agent);
+  const { ids } = await runAll(
+    specWith({ type: 'token', param: 'page[next_record_id]', next_path: 'meta.pagination.next_record_id' }),
+    agent,
+  );
   t.same(ids, ['a', 'b']);
   agent.assertNoPendingInterceptors();
 });
@@ -121,10 +151,14 @@ t.test('page number with total pages', async (t) => {
   const agent = mockAgent();
   const pool = agent.get(ORIGIN);
   for (const page of [1, 2, 3]) {
-    pool.intercept({ path: `/things?from=2026-03-01&to=2026-03-02&page=${page}`, method: 'GET' })
+    pool
+      .intercept({ path: `/things?from=2026-03-01&to=2026-03-02&page=${page}`, method: 'GET' })
       .reply(200, { items: [{ id: `p${page}` }], totalPages: 3 });
   }
-  const { ids } = await runAll(specWith({ type: 'page_number', param: 'page', first_page: 1, total_pages_path: 'totalPages' }), agent);
+  const { ids } = await runAll(
+    specWith({ type: 'page_number', param: 'page', first_page: 1, total_pages_path: 'totalPages' }),
+    agent,
+  );
   t.same(ids, ['p1', 'p2', 'p3']);
   agent.assertNoPendingInterceptors();
 });
@@ -132,11 +166,16 @@ t.test('page number with total pages', async (t) => {
 t.test('page number with a has-next flag', async (t) => {
   const agent = mockAgent();
   const pool = agent.get(ORIGIN);
-  pool.intercept({ path: '/things?from=2026-03-01&to=2026-03-02&page=0', method: 'GET' })
+  pool
+    .intercept({ path: '/things?from=2026-03-01&to=2026-03-02&page=0', method: 'GET' })
     .reply(200, { items: [{ id: 'x' }], pagination: { hasNextPage: true } });
-  pool.intercept({ path: '/things?from=2026-03-01&to=2026-03-02&page=1', method: 'GET' })
+  pool
+    .intercept({ path: '/things?from=2026-03-01&to=2026-03-02&page=1', method: 'GET' })
     .reply(200, { items: [{ id: 'y' }], pagination: { hasNextPage: false } });
-  const { ids } = await runAll(specWith({ type: 'page_number', param: 'page', first_page: 0, has_next_path: 'pagination.hasNextPage' }), agent);
+  const { ids } = await runAll(
+    specWith({ type: 'page_number', param: 'page', first_page: 0, has_next_path: 'pagination.hasNextPage' }),
+    agent,
+  );
   t.same(ids, ['x', 'y']);
   agent.assertNoPendingInterceptors();
 });
@@ -144,8 +183,12 @@ t.test('page number with a has-next flag', async (t) => {
 t.test('page number until an empty page', async (t) => {
   const agent = mockAgent();
   const pool = agent.get(ORIGIN);
-  pool.intercept({ path: '/things?from=2026-03-01&to=2026-03-02&p=1', method: 'GET' }).reply(200, { items: [{ id: 'one' }] });
-  pool.intercept({ path: '/things?from=2026-03-01&to=2026-03-02&p=2', method: 'GET' }).reply(200, { items: [] });
+  pool
+    .intercept({ path: '/things?from=2026-03-01&to=2026-03-02&p=1', method: 'GET' })
+    .reply(200, { items: [{ id: 'one' }] });
+  pool
+    .intercept({ path: '/things?from=2026-03-01&to=2026-03-02&p=2', method: 'GET' })
+    .reply(200, { items: [] });
   const { ids } = await runAll(specWith({ type: 'page_number', param: 'p', first_page: 1 }), agent);
   t.same(ids, ['one']);
   agent.assertNoPendingInterceptors();
@@ -154,22 +197,34 @@ t.test('page number until an empty page', async (t) => {
 t.test('next URL (metadata.next) stays on declared hosts', async (t) => {
   const agent = mockAgent();
   const pool = agent.get(ORIGIN);
-  pool.intercept({ path: '/things?from=2026-03-01&to=2026-03-02', method: 'GET' })
+  pool
+    .intercept({ path: '/things?from=2026-03-01&to=2026-03-02', method: 'GET' })
     .reply(200, { items: [{ id: 'n1' }], metadata: { next: `${ORIGIN}/things?page_token=abc` } });
-  pool.intercept({ path: '/things?page_token=abc', method: 'GET' }).reply(200, { items: [{ id: 'n2' }], metadata: { next: null } });
+  pool
+    .intercept({ path: '/things?page_token=abc', method: 'GET' })
+    .reply(200, { items: [{ id: 'n2' }], metadata: { next: null } });
   const { ids } = await runAll(specWith({ type: 'next_url', next_path: 'metadata.next' }), agent);
   t.same(ids, ['n1', 'n2']);
   agent.assertNoPendingInterceptors();
 
   const evil = mockAgent();
-  evil.get(ORIGIN).intercept({ path: '/things?from=2026-03-01&to=2026-03-02', method: 'GET' })
+  evil
+    .get(ORIGIN)
+    .intercept({ path: '/things?from=2026-03-01&to=2026-03-02', method: 'GET' })
     .reply(200, { items: [{ id: 'n1' }], metadata: { next: 'https://attacker.example/steal' } });
-  await t.rejects(runAll(specWith({ type: 'next_url', next_path: 'metadata.next' }), evil), { code: 'host_not_allowed' }, 'an undeclared next host is refused');
+  await t.rejects(
+    runAll(specWith({ type: 'next_url', next_path: 'metadata.next' }), evil),
+    { code: 'host_not_allowed' },
+    'an undeclared next host is refused',
+  );
 });
 
 t.test('single response', async (t) => {
   const agent = mockAgent();
-  agent.get(ORIGIN).intercept({ path: '/things?from=2026-03-01&to=2026-03-02', method: 'GET' }).reply(200, { items: [{ id: 'only' }], next: 'x' });
+  agent
+    .get(ORIGIN)
+    .intercept({ path: '/things?from=2026-03-01&to=2026-03-02', method: 'GET' })
+    .reply(200, { items: [{ id: 'only' }], next: 'x' });
   const { ids } = await runAll(specWith({ type: 'none' }), agent);
   t.same(ids, ['only']);
 });
@@ -177,11 +232,17 @@ t.test('single response', async (t) => {
 t.test('a vendor cursor seen twice stops paging and is reported', async (t) => {
   const agent = mockAgent();
   const pool = agent.get(ORIGIN);
-  pool.intercept({ path: '/things?from=2026-03-01&to=2026-03-02', method: 'GET' }).reply(200, { items: [{ id: 'a' }], has_more: true, next_page: 'same' });
-  pool.intercept({ path: '/things?from=2026-03-01&to=2026-03-02&page=same', method: 'GET' })
+  pool
+    .intercept({ path: '/things?from=2026-03-01&to=2026-03-02', method: 'GET' })
+    .reply(200, { items: [{ id: 'a' }], has_more: true, next_page: 'same' });
+  pool
+    .intercept({ path: '/things?from=2026-03-01&to=2026-03-02&page=same', method: 'GET' })
     .reply(200, { items: [{ id: 'b' }], has_more: true, next_page: 'same' })
     .persist();
-  const { ids, looping } = await runAll(specWith({ type: 'token', param: 'page', next_path: 'next_page', has_more_path: 'has_more' }), agent);
+  const { ids, looping } = await runAll(
+    specWith({ type: 'token', param: 'page', next_path: 'next_page', has_more_path: 'has_more' }),
+    agent,
+  );
   t.same(ids, ['a', 'b'], 'each page once');
   t.equal(looping, true);
 });
@@ -194,11 +255,22 @@ t.test('date windows: a range is split into the vendor maximum and walked in ord
     ['2026-03-02', '2026-03-03'],
     ['2026-03-03', '2026-03-04'],
   ]) {
-    pool.intercept({ path: `/things?from=${from}&to=${to}`, method: 'GET' }).reply(200, { items: from === '2026-03-02' ? [] : [{ id: from }] });
+    pool
+      .intercept({ path: `/things?from=${from}&to=${to}`, method: 'GET' })
+      .reply(200, { items: from === '2026-03-02' ? [] : [{ id: from }] });
   }
   const spec = specWith({ type: 'none' }, { window: { max_days: 1, align: 'day' } } as never);
   const { ids, urls } = await runAll(spec, agent, 'start_date=2026-03-01&end_date=2026-03-04');
   t.same(ids, ['2026-03-01', '2026-03-03'], 'empty day skipped, order kept');
   t.equal(urls.length, 3);
   agent.assertNoPendingInterceptors();
+});
+
+t.test('a report type the connector does not have is a 400 naming the ones it has', async (t) => {
+  const spec = specWith({ type: 'none' });
+  const req = toUsageRequest({ integrated_account_id: 'acc1', report_type: 'summary' } as never);
+  t.throws(() => makePlan('t1', account, { spec, dir: '', implemented: true }, req, () => mapping, undefined), {
+    code: 'unsupported_report_type',
+    details: { parameter: 'report_type', allowed: ['usage'] },
+  });
 });

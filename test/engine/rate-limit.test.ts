@@ -16,11 +16,19 @@ t.test('never more than N calls start in any window', async (t) => {
     t.ok(inWindow <= 3, `window ending ${s} holds ${inWindow}`);
   }
   now = 5_000;
-  t.throws(() => limiter['reserve']('k', rule, 1_000), { code: 'rate_limited' }, 'a wait beyond the bound is a 429');
+  t.throws(
+    () => limiter['reserve']('k', rule, 1_000),
+    { code: 'rate_limited' },
+    'a wait beyond the bound is a 429',
+  );
   try {
     limiter['reserve']('k', rule, 1_000);
   } catch (err) {
-    t.equal((err as { retryAfterSeconds: number }).retryAfterSeconds, 25, 'Retry-After says when a slot frees');
+    t.equal(
+      (err as { retryAfterSeconds: number }).retryAfterSeconds,
+      25,
+      'Retry-After says when a slot frees',
+    );
   }
   t.equal(limiter['reserve']('other', rule, 0).waitMs, 0, 'keys are independent');
 });

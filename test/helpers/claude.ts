@@ -38,8 +38,13 @@ export async function startClaudeRig(env: Record<string, string> = {}): Promise<
     gw,
     emu,
     usage: (qs, tenant) =>
-      gw.call('GET', `/unified/usage-metering/usage?integrated_account_id=cc&${qs}`, tenant ? { tenant } : {}),
-    usageOf: (account, qs) => gw.call('GET', `/unified/usage-metering/usage?integrated_account_id=${account}&${qs}`),
+      gw.call(
+        'GET',
+        `/unified/usage-metering/usage?integrated_account_id=cc&${qs}`,
+        tenant ? { tenant } : {},
+      ),
+    usageOf: (account, qs) =>
+      gw.call('GET', `/unified/usage-metering/usage?integrated_account_id=${account}&${qs}`),
     async close() {
       await gw.close();
       await emu.close();

@@ -67,7 +67,12 @@ export async function startGateway(
       } catch {
         body = undefined;
       }
-      const result: CallResult = { status: res.statusCode, body, headers: { ...res.headers }, text: res.body };
+      const result: CallResult = {
+        status: res.statusCode,
+        body,
+        headers: { ...res.headers },
+        text: res.body,
+      };
       return result;
     },
     async close() {

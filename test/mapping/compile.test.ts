@@ -132,6 +132,38 @@ t.test('const, enum, sum, coalesce, list', async (t) => {
   t.equal(other.surface, 'other');
 });
 
+t.test('lookup: joins on a table of the context', async (t) => {
+  const m = compileMapping(
+    doc({
+      'user.email': { lookup: 'users', key: { path: 'account_id' }, field: 'email', transform: 'lowercase' },
+      'user.name': { lookup: 'users', key: { path: 'account_id' }, field: ['profile', 'full.name'] },
+      'user.id': { lookup: 'users', key: { path: 'n' }, field: 'id' },
+      'usage.quantity': { lookup: 'nope', key: { path: 'account_id' }, field: 'x' },
+    }),
+    FILE,
+  );
+  const users = new Map<string, unknown>([
+    ['u1', { id: 'u1', email: 'Ann@X.org', profile: { 'full.name': 'Ann' } }],
+    ['7', { id: 'seven' }],
+  ]);
+  const withLookups = { ...ctx, lookups: { users } };
+  const [row] = m.map({ id: 1, account_id: 'u1', n: 7 }, withLookups) as Row[];
+  t.same(row.user, { id: 'seven', email: 'ann@x.org', name: 'Ann' });
+  t.equal(row.usage.quantity, null, 'unknown table: null');
+  const [miss] = m.map({ id: 1, account_id: 'u2' }, withLookups) as Row[];
+  t.equal(miss.user, null, 'unknown key: null');
+  const [none] = m.map({ id: 1, account_id: 'u1' }, ctx) as Row[];
+  t.equal(none.user, null, 'no tables in the context: null');
+  t.match(
+    errorOf(doc({ surface: { lookup: 'users' } })).message,
+    '#/rows/0/fields/surface: a lookup needs a `key`',
+  );
+  t.match(
+    errorOf(doc({ surface: { lookup: 'users', key: { path: 'a' }, feild: 'x' } })).message,
+    "#/rows/0/fields/surface/feild: unknown key 'feild' in a 'lookup' expression",
+  );
+});
+
 t.test('transforms on paths, with args and pipelines', async (t) => {
   const row = one(
     {
@@ -144,6 +176,28 @@ t.test('transforms on paths, with args and pipelines', async (t) => {
   t.equal(row.start_date, '2026-03-04T00:00:00.123Z');
   t.equal(row.end_date, '2026-03-05T00:00:00.000Z');
   t.equal((row.user as Row).email, 'a@b.c');
+});
+
+t.test('$window: the date window of the request; a transform step as { name, args }', async (t) => {
+  const m = compileMapping(
+    doc({
+      start_date: { path: '$window.start', transform: 'iso_datetime' },
+      end_date: { path: '$window.end', transform: { name: 'add_hours', args: { hours: -1 } } },
+      'user.name': { path: ['$record', '$window'] },
+    }),
+    FILE,
+  );
+  const window = { start: new Date(Date.UTC(2026, 2, 4)), end: '2026-03-05T00:00:00Z' };
+  const [row] = m.map({ id: 1, $window: 'a record key named $window' }, { ...ctx, window }) as Row[];
+  t.equal(row.start_date, '2026-03-04T00:00:00.000Z');
+  t.equal(row.end_date, '2026-03-04T23:00:00.000Z');
+  t.equal(row.user.name, 'a record key named $window');
+  const [none] = m.map({ id: 1 }, ctx) as Row[];
+  t.equal(none.start_date, null, 'no window in the context: null');
+  t.match(
+    errorOf(doc({ end_date: { path: 'd', transform: { name: 'add_days' }, args: { days: 1 } } })).message,
+    '#/rows/0/fields/end_date/args: give the args inside the transform step',
+  );
 });
 
 t.test('when conditions', async (t) => {
@@ -509,6 +563,8 @@ rows:
     ],
   };
   const merged = mergeMappingDocs(base, override);
+  const fromCompiled = mergeMappingDocs(compileMapping(base, 'base').doc, override, 'acct override');
+  t.same(fromCompiled, merged, 'a compiled mapping keeps its (frozen) document as the base for overrides');
   t.equal(JSON.stringify(base), frozenBase, 'the base is not modified');
   const m = compileMapping(merged, 'override');
   t.equal(m.aggregate, true);

@@ -61,7 +61,7 @@ t.test('exact sums', async (t) => {
   t.equal(exactSum([1, 2, 3]), 6);
   t.equal(exactSum([null, undefined]), null, 'nothing to sum is null, not 0');
   t.equal(exactSum([]), null);
-  t.equal(exactSum([Number.MAX_SAFE_INTEGER, 2]), 9007199254740993, 'past 2^53 still correctly rounded');
+  t.equal(exactSum([Number.MAX_SAFE_INTEGER, 2]), Number(9007199254740993n), 'past 2^53: correctly rounded');
   t.equal(exactAdd(0.7, 0.1), 0.8);
   t.equal(exactAdd(null, 5), 5);
   t.equal(exactAdd(null, null), null);
@@ -72,4 +72,30 @@ t.test('exact sums', async (t) => {
   t.equal(toExactNumber('0.30'), 0.3);
   t.equal(toExactNumber(''), null);
   t.equal(toExactNumber(Infinity), null);
+});
+
+t.test('the fast sum paths agree with the BigInt reference', async (t) => {
+  let seed = 12345;
+  const rnd = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 4294967296;
+  };
+  const reference = (vals: number[]): number => {
+    let acc = parseDecimal(vals[0]);
+    for (const v of vals.slice(1)) acc = addDecimal(acc!, parseDecimal(v)!);
+    return decimalToNumber(acc!);
+  };
+  let mismatches = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const vals = Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => {
+      const d = Math.floor(rnd() * 10);
+      const int = Math.floor(rnd() * 10 ** Math.floor(rnd() * 12));
+      const frac = String(Math.floor(rnd() * 10 ** d)).padStart(d, '0');
+      return Number(`${rnd() < 0.3 ? '-' : ''}${int}${d ? '.' + frac : ''}`);
+    });
+    if (exactSum(vals) !== reference(vals)) mismatches++;
+  }
+  t.equal(mismatches, 0);
+  t.equal(exactSum([1e-20, 1e-20]), 2e-20, 'exponent notation takes the BigInt path');
+  t.equal(exactSum([123456789.123456, 0.000001]), 123456789.123457);
 });

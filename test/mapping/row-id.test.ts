@@ -3,6 +3,7 @@ import {
   canonicalKey,
   encodePart,
   rowId,
+  rowIdExtend,
   rowIdFrom,
   rowIdOfCanonical,
   rowIdPrefix,
@@ -51,6 +52,12 @@ t.test('prefix hashing and the fast path agree with the reference', async (t) =>
   for (const s of samples) {
     const ref = rowIdOfCanonical(canonicalKey([...prefix, ...s]));
     t.equal(rowIdFrom(rowIdPrefix(prefix), s), ref);
+    t.equal(
+      rowIdFrom(rowIdExtend(rowIdPrefix(prefix.slice(0, 2)), prefix.slice(2)), s),
+      ref,
+      'extend = prefix',
+    );
+    t.same(rowIdExtend(rowIdPrefix([]), [...prefix, ...s]), rowIdPrefix([...prefix, ...s]));
     t.equal(rowId([...prefix, ...s]), ref);
   }
 });

@@ -14,6 +14,7 @@ t.test('the registry is what the README documents', async (t) => {
     'decimal_to_number',
     'iso_datetime',
     'lowercase',
+    'negate',
     'nonzero_any',
     'positive',
     'to_number',
@@ -49,6 +50,15 @@ t.test('decimal_to_number and to_number', async (t) => {
   t.equal(T('to_number', NaN), null);
 });
 
+t.test('negate', async (t) => {
+  t.equal(T('negate', 5), -5);
+  t.equal(T('negate', '-2890.000000'), 2890);
+  t.equal(T('negate', 0), 0);
+  t.ok(Object.is(T('negate', 0), 0), 'no -0');
+  t.equal(T('negate', null), null);
+  t.equal(T('negate', 'x'), null);
+});
+
 t.test('lowercase, uppercase, to_string', async (t) => {
   t.equal(T('lowercase', 'Dana@Example.ORG'), 'dana@example.org');
   t.equal(T('uppercase', 'usd'), 'USD');
@@ -72,6 +82,8 @@ t.test('iso_datetime', async (t) => {
   t.equal(T('iso_datetime', '1772582400'), '2026-03-04T00:00:00.000Z');
   t.equal(T('iso_datetime', 1772582400123, { unit: 'ms' }), '2026-03-04T00:00:00.123Z');
   t.equal(T('iso_datetime', '0042-01-01'), '0042-01-01T00:00:00.000Z', 'two-digit years are not 19xx');
+  t.equal(T('iso_datetime', new Date(Date.UTC(2026, 2, 4, 5))), '2026-03-04T05:00:00.000Z', 'a Date');
+  t.equal(T('iso_datetime', new Date(NaN)), null);
   for (const bad of ['2026-02-30', '2026-13-01', '2026-03-04T25:00:00Z', 'yesterday', '', null, {}, NaN]) {
     t.equal(T('iso_datetime', bad), null, `rejects ${String(bad)}`);
   }
