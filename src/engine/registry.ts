@@ -66,7 +66,7 @@ export class ConnectorRegistry {
 export function parseConnectorFile(text: string, file: string): ConnectorSpec {
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = parseYaml(text, { merge: true });
   } catch (err) {
     throw new ConnectorFileError(`${file}: not valid YAML: ${(err as Error).message}`);
   }
