@@ -269,8 +269,11 @@ t.test('date windows: a range is split into the vendor maximum and walked in ord
 t.test('a report type the connector does not have is a 400 naming the ones it has', async (t) => {
   const spec = specWith({ type: 'none' });
   const req = toUsageRequest({ integrated_account_id: 'acc1', report_type: 'summary' } as never);
-  t.throws(() => makePlan('t1', account, { spec, dir: '', implemented: true }, req, () => mapping, undefined), {
-    code: 'unsupported_report_type',
-    details: { parameter: 'report_type', allowed: ['usage'] },
-  });
+  t.throws(
+    () => makePlan('t1', account, { spec, dir: '', implemented: true }, req, () => mapping, undefined),
+    {
+      code: 'unsupported_report_type',
+      details: { parameter: 'report_type', allowed: ['usage'] },
+    },
+  );
 });
