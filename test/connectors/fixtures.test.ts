@@ -32,7 +32,9 @@ let cases = 0;
 for (const slug of slugs) {
   const dir = path.join(connectorsDir, slug, 'fixtures');
   const files = await readdir(dir).catch(() => [] as string[]);
-  const spec = parseYaml(await readFile(path.join(connectorsDir, slug, 'connector.yaml'), 'utf8'), { merge: true }) as {
+  const spec = parseYaml(await readFile(path.join(connectorsDir, slug, 'connector.yaml'), 'utf8'), {
+    merge: true,
+  }) as {
     base_url: string;
   };
   for (const file of files.filter((f) => f.endsWith('.json')).sort()) {
