@@ -66,7 +66,7 @@ export class UsageEngine {
     }
     const result = await this.opts.runner.run(plan, state, runOpts);
     const nextCursor = result.next ? this.cursorFor(plan, result.next) : null;
-    setRateHeaders(reply, result);
+    setRateHeaders(reply, result, plan.connector.spec.rate_limit_headers);
     const shaped = result.rows.map((r) => shapeRow(r, req));
     let body: Record<string, unknown>;
     switch (req.format) {
@@ -121,7 +121,7 @@ export class UsageEngine {
   ): Promise<void> {
     const stepOpts: RunOptions = { ...opts, limit: STREAM_STEP_ROWS, ignoreLimit: false };
     let result = await this.opts.runner.run(plan, start, stepOpts);
-    setRateHeaders(reply, result);
+    setRateHeaders(reply, result, plan.connector.spec.rate_limit_headers);
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { ...headersOf(reply), 'content-type': 'application/x-ndjson; charset=utf-8' });
@@ -154,17 +154,21 @@ function headersOf(reply: FastifyReply): Record<string, string> {
   return out;
 }
 
-/** Passes the vendor's rate-limit state on; where the vendor sends none, the gateway's own bucket for it. */
-function setRateHeaders(reply: FastifyReply, result: PageResult): void {
+/**
+ * Passes the vendor's rate-limit state on (the standard names, or the ones the connector
+ * declares); where the vendor sends none, the gateway's own bucket for it.
+ */
+function setRateHeaders(
+  reply: FastifyReply,
+  result: PageResult,
+  declared: RateLimitHeaderNames | undefined,
+): void {
   const h = result.last?.responseHeaders ?? {};
-  const pick = (...names: string[]) => names.map((n) => h[n]).find((v) => v !== undefined);
-  const limit = pick('ratelimit-limit', 'x-ratelimit-limit', 'anthropic-ratelimit-requests-limit');
-  const remaining = pick(
-    'ratelimit-remaining',
-    'x-ratelimit-remaining',
-    'anthropic-ratelimit-requests-remaining',
-  );
-  const reset = pick('ratelimit-reset', 'x-ratelimit-reset');
+  const pick = (...names: (string | undefined)[]) =>
+    names.map((n) => (n === undefined ? undefined : h[n.toLowerCase()])).find((v) => v !== undefined);
+  const limit = pick(declared?.limit, 'ratelimit-limit', 'x-ratelimit-limit');
+  const remaining = pick(declared?.remaining, 'ratelimit-remaining', 'x-ratelimit-remaining');
+  const reset = pick(declared?.reset, 'ratelimit-reset', 'x-ratelimit-reset');
   if (limit !== undefined || remaining !== undefined) {
     if (limit !== undefined) reply.header('ratelimit-limit', limit);
     if (remaining !== undefined) reply.header('ratelimit-remaining', remaining);
@@ -177,6 +181,12 @@ function setRateHeaders(reply: FastifyReply, result: PageResult): void {
     reply.header('ratelimit-reset', String(result.rate.resetSeconds));
   }
 }
+
+type RateLimitHeaderNames = {
+  limit?: string | undefined;
+  remaining?: string | undefined;
+  reset?: string | undefined;
+};
 
 function debugView(result: PageResult, nextCursor: string | null): Record<string, unknown> {
   return {

@@ -1,7 +1,7 @@
 /**
  * A mapping file (or override) that cannot be compiled. The message always names the file and the
  * JSON pointer (RFC 6901) of the offending node, e.g.
- * `mappings/claude/activity.yaml#/rows/0/fields/usage.tokens.inptu: not a Usage field`.
+ * `mappings/acme/activity.yaml#/rows/0/fields/usage.tokens.inptu: not a Usage field`.
  */
 export class MappingError extends Error {
   override readonly name = 'MappingError';

@@ -106,7 +106,7 @@ function mergeGroup(rows: readonly Row[]): Row {
 
 /**
  * Merge rows that share an `id` (the aggregation of `aggregate: true` mappings, e.g. the remote and
- * local records of one Claude Code actor-day). Numeric leaves are summed exactly, charges are
+ * local records of one actor-day in a daily report). Numeric leaves are summed exactly, charges are
  * summed per `(type, currency)` (types are never added together), booleans are OR-ed, object
  * leaves merged key by key (derived `acceptance_rate`s recomputed), other leaves come from the
  * first row that has them, resources are the union, and `remote_data` becomes the array of the

@@ -266,6 +266,19 @@ export const ConnectorSpec = Type.Object(
     auth: Type.Optional(AuthScheme),
     headers: Type.Optional(Type.Record(Type.String(), Type.String())),
     timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 120000 })),
+    rate_limit_headers: Type.Optional(
+      Type.Object(
+        {
+          limit: Type.Optional(Type.String()),
+          remaining: Type.Optional(Type.String()),
+          reset: Type.Optional(Type.String()),
+        },
+        {
+          additionalProperties: false,
+          description: 'Vendor-specific names of its rate-limit headers, passed on as ratelimit-*',
+        },
+      ),
+    ),
     auth_failure_statuses: Type.Optional(
       Type.Array(Type.Integer({ minimum: 400, maximum: 499 }), {
         description: 'Vendor statuses that mean the credentials were refused (default 401, 403)',

@@ -99,7 +99,7 @@ export const UsageQuery = Type.Object(
     ),
     model_ids: Type.Optional(StringList('Keep rows of these AI model ids.')),
     surfaces: Type.Optional(
-      StringList('Keep rows of these product surfaces, e.g. chat, api, cli, composer, claude_code.'),
+      StringList('Keep rows of these product surfaces, e.g. chat, api, cli, composer, code.'),
     ),
     group_by: Type.Optional(
       Type.Array(literals(GROUP_BY_DIMENSIONS, 'A grouping dimension.'), {
@@ -130,11 +130,15 @@ export const UsageQuery = Type.Object(
     date: Type.Optional(
       Type.String({
         pattern: '^\\d{4}-\\d{2}-\\d{2}$',
-        description: 'A single day, YYYY-MM-DD (OpenAI defaults to yesterday).',
+        description: 'A single day, YYYY-MM-DD (vendors with daily reports default to yesterday).',
       }),
     ),
-    user_id: Type.Optional(Type.String({ minLength: 1, description: 'A single user id (OpenAI).' })),
-    api_key_id: Type.Optional(Type.String({ minLength: 1, description: 'A single API key id (OpenAI).' })),
+    user_id: Type.Optional(
+      Type.String({ minLength: 1, description: 'A single user id; the same as user_ids with one value.' }),
+    ),
+    api_key_id: Type.Optional(
+      Type.String({ minLength: 1, description: 'A single API key id, for vendors that filter by key.' }),
+    ),
     page: Type.Optional(
       Type.Integer({ minimum: 1, description: 'Vendor-style page number (Cursor spend).' }),
     ),
