@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -35,6 +35,11 @@ export interface AppDeps {
   logger?: boolean | object;
 }
 
+/** One log line per request ("request completed", with status and time) instead of two. */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+}
+
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -43,6 +48,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       level: deps.config.logLevel,
       redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
     },
+    logController: new OneLinePerRequest(),
     routerOptions: { querystringParser: parseQueryString },
     // Honour a caller's request id so one id follows a request across services, but only a
     // well-formed one: it is echoed into headers and logs.

@@ -91,7 +91,12 @@ export class UsageEngine {
     }
     if (result.partial) body.is_partial_response = true;
     if (req.format === 'debug') body.debug = debugView(result, nextCursor);
-    let text = JSON.stringify(body);
+    // raw: the vendor bodies go out as the vendor's own text (parsed only for paging), not
+    // re-serialized; the envelope around them is the same JSON.
+    let text =
+      req.format === 'raw'
+        ? `{"result":[${result.texts.join(',')}],"next_cursor":${JSON.stringify(nextCursor)},"result_count":${result.texts.length}${result.partial ? ',"is_partial_response":true' : ''}}`
+        : JSON.stringify(body);
     // Vendor bodies are shown as they came; a vendor that echoes a key back must not leak it.
     if (req.format === 'debug' || req.format === 'raw')
       text = scrubSecrets(text, Object.values(account.credentials));
@@ -119,7 +124,14 @@ export class UsageEngine {
     reply: FastifyReply,
     log: FastifyBaseLogger,
   ): Promise<void> {
-    const stepOpts: RunOptions = { ...opts, limit: STREAM_STEP_ROWS, ignoreLimit: false };
+    // One whole window (aggregated reports) or vendor page per step: an aggregated window is read
+    // whole anyway, and 1,000-row steps re-read and re-mapped it once per step.
+    const stepOpts: RunOptions = {
+      ...opts,
+      limit: STREAM_STEP_ROWS,
+      ignoreLimit: true,
+      maxRows: Number.POSITIVE_INFINITY,
+    };
     let result = await this.opts.runner.run(plan, start, stepOpts);
     setRateHeaders(reply, result, plan.connector.spec.rate_limit_headers);
     reply.hijack();
@@ -127,8 +139,16 @@ export class UsageEngine {
     raw.writeHead(200, { ...headersOf(reply), 'content-type': 'application/x-ndjson; charset=utf-8' });
     try {
       for (;;) {
+        // Written every 100 rows: the first bytes leave before the whole step is serialized.
         let chunk = '';
-        for (const row of result.rows) chunk += `${JSON.stringify(shapeRow(row, req))}\n`;
+        let n = 0;
+        for (const row of result.rows) {
+          chunk += `${JSON.stringify(shapeRow(row, req))}\n`;
+          if (++n % 100 === 0) {
+            if (!raw.write(chunk)) await once(raw, 'drain');
+            chunk = '';
+          }
+        }
         if (chunk && !raw.write(chunk)) await once(raw, 'drain');
         if (raw.destroyed || !result.next) break;
         result = await this.opts.runner.run(plan, result.next, stepOpts);

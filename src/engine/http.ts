@@ -52,6 +52,10 @@ export class UpstreamHttp {
 
   async send(req: UpstreamRequest): Promise<UpstreamResponse> {
     const started = performance.now();
+    // A timer cleared when the call ends, instead of AbortSignal.timeout, whose timer and signal
+    // outlive every call by the whole timeout.
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new DOMException('timeout', 'TimeoutError')), req.timeoutMs);
     try {
       const res = await request(req.url, {
         method: req.method,
@@ -60,7 +64,7 @@ export class UpstreamHttp {
         dispatcher: this.dispatcher,
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
-        signal: AbortSignal.timeout(req.timeoutMs),
+        signal: ac.signal,
       });
       const chunks: Buffer[] = [];
       let size = 0;
@@ -97,6 +101,8 @@ export class UpstreamHttp {
           : `connection failed (${e.code ?? e.message ?? 'unknown'})`,
         timedOut ? 'timeout' : 'network',
       );
+    } finally {
+      clearTimeout(timer);
     }
   }
 

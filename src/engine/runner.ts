@@ -20,6 +20,8 @@ type Lookups = Record<string, Map<string, unknown>>;
 /** One vendor page as fetched and mapped. */
 interface FetchedPage {
   body: unknown;
+  /** The vendor's body as received (raw format sends it on without re-serializing). */
+  text: string;
   records: unknown[];
   next: string | number | null;
   requestUrl: string;
@@ -41,6 +43,7 @@ export interface RunOptions {
 export interface PageResult {
   rows: UsageRow[];
   bodies: unknown[];
+  texts: string[];
   next: PageState | null;
   partial: boolean;
   isLooping: boolean;
@@ -72,6 +75,7 @@ export class PageRunner {
     const calls: CallRecord[] = [];
     const rows: UsageRow[] = [];
     const bodies: unknown[] = [];
+    const texts: string[] = [];
     let state: PageState | null = { ...start };
     let partial = false;
     let isLooping = false;
@@ -129,6 +133,7 @@ export class PageRunner {
         if (next !== null) seen.add(`${state.w}:${String(next)}`);
         if (opts.raw) {
           bodies.push(fetched.page.body);
+          texts.push(fetched.page.text);
           state = next !== null ? { w: state.w, p: next, o: 0 } : { w: state.w + 1, p: null, o: 0 };
           if (fetched.page.records.length > 0 || bodies.length >= opts.limit) break;
           continue;
@@ -156,7 +161,7 @@ export class PageRunner {
     }
     if (state && state.w >= plan.windows.length) state = null;
     const rule = this.rateRule(plan);
-    return { rows, bodies, next: state, partial, isLooping, last, calls, rate, rule };
+    return { rows, bodies, texts, next: state, partial, isLooping, last, calls, rate, rule };
   }
 
   private map(plan: Plan, record: unknown, lookups: Lookups, window: DateWindow): UsageRow[] {
@@ -313,6 +318,7 @@ export class PageRunner {
       rate: result.rate,
       page: {
         body,
+        text: response.text,
         records,
         next,
         requestUrl: calls[calls.length - 1]?.url ?? request.url.toString(),

@@ -61,6 +61,8 @@ const RETRYABLE_STATUS = (s: number) => s === 408 || s === 429 || s >= 500;
  */
 export class UpstreamCaller {
   private readonly flights = new SingleFlight();
+  /** Parsed bodies of cached responses: the in-process cache returns the same object on each hit. */
+  private readonly parsedHits = new WeakMap<CachedResponse, unknown>();
 
   constructor(
     private readonly http: UpstreamHttp,
@@ -92,7 +94,12 @@ export class UpstreamCaller {
         shared: false,
         attempts: 0,
       });
-      return { response: cached, body: opts.parse(cached), rate: undefined };
+      let body = this.parsedHits.get(cached);
+      if (body === undefined) {
+        body = opts.parse(cached);
+        this.parsedHits.set(cached, body);
+      }
+      return { response: cached, body, rate: undefined };
     }
     const { value, shared } = await this.flights.run(key, async () => {
       this.metrics?.cacheLookups.inc({ result: 'miss' });
