@@ -384,3 +384,55 @@ t.test('capabilities follow the credentials an account holds', async (t) => {
   t.same(dd.body.supported_report_types, []);
   t.equal(dd.body.implemented, false);
 });
+
+t.test('per-account mapping overrides merge onto the base mapping', async (t) => {
+  const rig = await startClaudeRig();
+  t.teardown(() => rig.close());
+  const qs = 'report_type=activity&date=2026-03-04&limit=1000';
+  const before = await rig.usage(qs);
+  const patched = await rig.gw.call('PATCH', '/integrated-accounts/cc', {
+    body: {
+      mapping_overrides: {
+        activity: {
+          rows: [
+            { name: 'actor_day', fields: { surface: { const: 'cli' }, 'usage.code.tool_actions': null } },
+          ],
+        },
+      },
+    },
+  });
+  t.equal(patched.status, 200, patched.text.slice(0, 300));
+  t.ok(patched.body.mapping_overrides.activity, 'the account shows its overrides');
+  const after = await rig.usage(qs);
+  const activity = after.body.result.filter((r: Row) => r.metric_name === 'claude_code_activity');
+  t.ok(
+    activity.length > 0 &&
+      activity.every((r: Row) => r.surface === 'cli' && r.usage.code.tool_actions === undefined),
+  );
+  const models = after.body.result.filter((r: Row) => r.metric_name === 'claude_code_estimated_cost');
+  t.ok(
+    models.every((r: Row) => r.surface === 'claude_code'),
+    'other rows keep the base mapping',
+  );
+  t.same(
+    after.body.result.map((r: Row) => r.id),
+    before.body.result.map((r: Row) => r.id),
+    'ids do not change',
+  );
+
+  const bad = await rig.gw.call('PATCH', '/integrated-accounts/cc', {
+    body: {
+      mapping_overrides: {
+        activity: { rows: [{ name: 'actor_day', fields: { 'usage.tokens.inptu': { const: 1 } } }] },
+      },
+    },
+  });
+  t.equal(bad.status, 400, 'a bad override is refused when saved');
+  t.match(bad.body.message, /mapping_overrides: .*not a Usage field/);
+  const unknown = await rig.gw.call('PATCH', '/integrated-accounts/cc', {
+    body: { mapping_overrides: { summary_x: {} } },
+  });
+  t.equal(unknown.status, 400);
+  const other = await rig.usageOf('an', 'report_type=activity&date=2026-03-04&limit=1');
+  t.equal(other.status, 200, 'other accounts are untouched');
+});
