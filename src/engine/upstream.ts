@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../http/metrics.js';
-import { redactHeaders, scrubSecrets } from '../http/redact.js';
+import { scrubSecrets } from '../http/redact.js';
 import type { ResponseCache, CachedResponse } from './cache.js';
 import { SingleFlight } from './cache.js';
 import { UpstreamTransportError, type UpstreamHttp, type UpstreamRequest } from './http.js';
@@ -251,17 +251,21 @@ export class UpstreamCaller {
 
   private cacheKey(opts: CallOptions): string {
     const { request } = opts;
-    return createHash('sha256')
-      .update(opts.cacheKeyScope)
-      .update('\0')
-      .update(request.method)
-      .update('\0')
-      .update(request.url.toString())
-      .update('\0')
-      .update(JSON.stringify(redactHeaders(request.headers)))
-      .update('\0')
-      .update(request.body ?? '')
-      .digest('base64url');
+    return (
+      createHash('sha256')
+        .update(opts.cacheKeyScope)
+        .update('\0')
+        .update(request.method)
+        .update('\0')
+        .update(request.url.toString())
+        .update('\0')
+        // The real headers, credentials included (only their digest is kept): after a key change,
+        // answers fetched with the old key must not be served for the new one.
+        .update(JSON.stringify(request.headers))
+        .update('\0')
+        .update(request.body ?? '')
+        .digest('base64url')
+    );
   }
 }
 

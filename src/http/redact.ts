@@ -1,9 +1,13 @@
 /**
- * pino redaction paths: anything that may carry a credential never reaches a log line, whatever
- * object it is nested in.
+ * pino redaction paths: every place a credential could sit in the objects the gateway logs.
+ * Paths are explicit, not wildcards: fast-redact compiles explicit paths into a few property
+ * reads, while a leading wildcard walks every key of every logged object (the reply included) on
+ * every log line. What the gateway logs is closed (see `test/api/logs.test.ts`): request and
+ * response summaries, errors, account ids; credentials are only ever under a `credentials` key.
  */
 export const LOG_REDACT_PATHS = [
   'req.headers.authorization',
+  'req.headers["proxy-authorization"]',
   'req.headers["x-api-key"]',
   'req.headers["dd-api-key"]',
   'req.headers["dd-application-key"]',
@@ -11,13 +15,12 @@ export const LOG_REDACT_PATHS = [
   'headers.authorization',
   'headers["x-api-key"]',
   'credentials',
-  '*.credentials',
-  '*.*.credentials',
-  '*.api_key',
-  '*.api_secret',
-  '*.admin_api_key',
-  '*.analytics_api_key',
-  '*.application_key',
+  'account.credentials',
+  'body.credentials',
+  'err.credentials',
+  'err.details.credentials',
+  'err.headers.authorization',
+  'err.headers["x-api-key"]',
 ];
 
 /** Header names whose values are credentials, in any casing, for debug output and errors. */
