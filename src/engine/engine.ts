@@ -12,6 +12,7 @@ import type { PageRunner } from './runner.js';
 import { type PageResult, type RunOptions } from './runner.js';
 import { rowFilter } from './filters.js';
 import { keyRows, normalizeRow, shapeRow } from './formats.js';
+import { rowJson, rowsJson } from './row-json.js';
 import { redactHeaders, scrubSecrets } from '../http/redact.js';
 
 export interface EngineOptions {
@@ -93,10 +94,16 @@ export class UsageEngine {
     if (req.format === 'debug') body.debug = debugView(result, nextCursor);
     // raw: the vendor bodies go out as the vendor's own text (parsed only for paging), not
     // re-serialized; the envelope around them is the same JSON.
-    let text =
-      req.format === 'raw'
-        ? `{"result":[${result.texts.join(',')}],"next_cursor":${JSON.stringify(nextCursor)},"result_count":${result.texts.length}${result.partial ? ',"is_partial_response":true' : ''}}`
-        : JSON.stringify(body);
+    let text: string;
+    if (req.format === 'raw') {
+      text = `{"result":[${result.texts.join(',')}],"next_cursor":${JSON.stringify(nextCursor)},"result_count":${result.texts.length}${result.partial ? ',"is_partial_response":true' : ''}}`;
+    } else if (req.format !== 'normalized' && !req.keyBy) {
+      // Rows through rowsJson (vendor records serialized once per cached page), the rest as is.
+      const { result: _rows, ...rest } = body;
+      text = `{"result":${rowsJson(shaped)},${JSON.stringify(rest).slice(1)}`;
+    } else {
+      text = JSON.stringify(body);
+    }
     // Vendor bodies are shown as they came; a vendor that echoes a key back must not leak it.
     if (req.format === 'debug' || req.format === 'raw')
       text = scrubSecrets(text, Object.values(account.credentials));
@@ -138,7 +145,7 @@ export class UsageEngine {
         let chunk = '';
         let n = 0;
         for (const row of result.rows) {
-          chunk += `${JSON.stringify(shapeRow(row, req))}\n`;
+          chunk += `${rowJson(shapeRow(row, req))}\n`;
           if (++n % 100 === 0) {
             if (!raw.write(chunk)) await once(raw, 'drain');
             chunk = '';
