@@ -1,7 +1,8 @@
 /**
  * Target 1: the compiled `mappings/claude/activity.yaml` (loadMappings → compileMapping) against
  * the hand-written mapper of bench/handwritten, on the same 100k generated Claude Code records,
- * in this process (no I/O involved).
+ * each mapper in its own worker thread (`bench/lib/mapping-worker.ts`; no I/O involved), the
+ * runner asking them for passes in turn.
  *
  * Like with like: the hand-written mapper only maps (it does not aggregate), so the target compares
  * map-only throughput; "map + mergeRows" (the engine's aggregation step applied to both outputs)
@@ -10,12 +11,15 @@
  * comparison is void and the target fails.
  */
 import path from 'node:path';
-import { mergeRows, type MapContext } from '../../src/mapping/compile.js';
+import { once } from 'node:events';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { MapContext } from '../../src/mapping/compile.js';
 import { loadMappings } from '../../src/mapping/load.js';
-import type { UsageRow } from '../../src/schemas/usage.js';
 import { mapClaudeCodeActivity } from '../handwritten/claude-code-activity.js';
 import { generateClaudeCodeRecords } from '../handwritten/claude-code-records.js';
-import { REPO_ROOT } from '../lib/children.js';
+import { REPO_ROOT, BENCH_DIR } from '../lib/children.js';
+import type { MappingPassResult, MappingWorkerData } from '../lib/mapping-worker.js';
 import { median, round } from '../lib/stats.js';
 import type { Row } from '../lib/rig.js';
 
@@ -23,54 +27,48 @@ const RECORDS = 100_000;
 const PAGE = 1000;
 const ROUNDS = 5;
 
-type Mapper = (record: unknown, ctx: MapContext) => UsageRow[];
+/** A mapper in its own worker thread (own V8 isolate), mapping all records once per `pass`. */
+async function startMapper(mapper: MappingWorkerData['mapper']): Promise<{
+  pass(merge: boolean): Promise<MappingPassResult>;
+  stop(): Promise<number>;
+}> {
+  const data: MappingWorkerData = { mapper, records: RECORDS, page: PAGE, repoRoot: REPO_ROOT };
+  // The worker loads the TypeScript sources through tsx's loader, registered in the worker
+  // itself (loader hooks of the runner's thread do not reach worker threads on Node 20).
+  const entry = pathToFileURL(path.join(BENCH_DIR, 'lib', 'mapping-worker.ts')).href;
+  const worker = new Worker(
+    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
+    { eval: true, workerData: data },
+  );
+  const [ready] = (await once(worker, 'message')) as [unknown];
+  if (ready !== 'ready') throw new Error(`mapping worker ${mapper} did not start`);
+  return {
+    async pass(merge) {
+      worker.postMessage({ merge });
+      const [result] = (await once(worker, 'message')) as [MappingPassResult];
+      return result;
+    },
+    stop: () => worker.terminate(),
+  };
+}
 
 export async function runMapping(): Promise<Row[]> {
-  const compiled = (await loadMappings(path.join(REPO_ROOT, 'mappings'))).get('claude')?.get('activity');
-  if (!compiled) throw new Error('mappings/claude/activity.yaml not found');
-  const records = generateClaudeCodeRecords(RECORDS);
-  const ctx: MapContext = { integration: 'claude', accountId: 'acct_bench', reportType: 'activity' };
-  const compiledMap: Mapper = (r, c) => compiled.map(r, c);
+  const compiledSide = await startMapper('compiled');
+  const handSide = await startMapper('handwritten');
 
-  /** One pass over all records: records per second of wall time and of process CPU time. */
-  const run = (map: Mapper, merge: boolean): { wall: number; cpu: number } => {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    let sink = 0;
-    for (let start = 0; start < records.length; start += PAGE) {
-      const end = Math.min(start + PAGE, records.length);
-      let rows: UsageRow[] = [];
-      for (let i = start; i < end; i++) {
-        const out = map(records[i], ctx);
-        for (let j = 0; j < out.length; j++) rows.push(out[j] as UsageRow);
-      }
-      if (merge) rows = mergeRows(rows);
-      sink += rows.length;
-    }
-    if (sink === 0) throw new Error('no rows');
-    const wallMs = performance.now() - t0;
-    const c = process.cpuUsage(c0);
-    return {
-      wall: (records.length / wallMs) * 1000,
-      cpu: (records.length / ((c.user + c.system) / 1000)) * 1000,
-    };
-  };
-
-  const measure = (merge: boolean) => {
-    for (let w = 0; w < 1; w++) {
-      run(compiledMap, merge);
-      run(mapClaudeCodeActivity, merge);
-    }
-    const c: { wall: number; cpu: number }[] = [];
-    const h: { wall: number; cpu: number }[] = [];
+  const measure = async (merge: boolean) => {
+    await compiledSide.pass(merge);
+    await handSide.pass(merge);
+    const c: MappingPassResult[] = [];
+    const h: MappingPassResult[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      // A B, then B A: neither side always runs right after a GC-heavy turn of the other.
+      // A B, then B A: neither side always runs right after the other.
       if (i % 2 === 0) {
-        c.push(run(compiledMap, merge));
-        h.push(run(mapClaudeCodeActivity, merge));
+        c.push(await compiledSide.pass(merge));
+        h.push(await handSide.pass(merge));
       } else {
-        h.push(run(mapClaudeCodeActivity, merge));
-        c.push(run(compiledMap, merge));
+        h.push(await handSide.pass(merge));
+        c.push(await compiledSide.pass(merge));
       }
     }
     return {
@@ -86,12 +84,16 @@ export async function runMapping(): Promise<Row[]> {
     };
   };
 
-  const mapOnly = measure(false);
-  const withMerge = measure(true);
-  // Same rows from both, or the comparison means nothing. Checked after timing, so that the
-  // check's other call sites (flatMap, JSON.stringify of the rows) do not shape the JIT state of
-  // the timed loops: run first, they made the timed runs of both mappers 2-3× slower.
-  const sample = records.slice(0, 2000);
+  const mapOnly = await measure(false);
+  const withMerge = await measure(true);
+  await compiledSide.stop();
+  await handSide.stop();
+  // Same rows from both, or the comparison means nothing (checked here, in the runner's thread).
+  const compiled = (await loadMappings(path.join(REPO_ROOT, 'mappings'))).get('claude')?.get('activity');
+  if (!compiled) throw new Error('mappings/claude/activity.yaml not found');
+  const ctx: MapContext = { integration: 'claude', accountId: 'acct_bench', reportType: 'activity' };
+  const compiledMap = (r: unknown, c: MapContext) => compiled.map(r, c);
+  const sample = generateClaudeCodeRecords(2000);
   const same =
     JSON.stringify(sample.flatMap((r) => compiledMap(r, ctx))) ===
     JSON.stringify(sample.flatMap((r) => mapClaudeCodeActivity(r, ctx)));
