@@ -41,30 +41,52 @@ export class MemoryRateLimiter implements RateLimiter {
     return decision;
   }
 
-  /** Synchronous, so concurrent callers reserve slots in order; a reservation may lie in the future. */
+  /**
+   * Synchronous, so concurrent callers reserve slots in order; a reservation may lie in the future.
+   * Each key's log is kept sorted, so expired entries leave from the front and counting is a binary
+   * search: the cost per call does not grow with the vendor's limit (thousands a minute for some).
+   */
   private reserve(key: string, rule: RateRule, maxWaitMs: number): RateDecision {
     const windowMs = rule.perSeconds * 1000;
     const now = this.now();
-    const log = (this.logs.get(key) ?? []).filter((t) => t > now - windowMs);
+    let log = this.logs.get(key);
+    if (!log) {
+      log = [];
+      this.logs.set(key, log);
+    }
+    const expired = firstAfter(log, now - windowMs);
+    if (expired > 0) log.splice(0, expired);
     // The call may start once the call `requests` places back has left the window.
     const blocker = log.length >= rule.requests ? log[log.length - rule.requests] : undefined;
     const startAt = blocker === undefined ? now : Math.max(now, blocker + windowMs);
     const waitMs = startAt - now;
     if (waitMs > maxWaitMs) {
-      this.logs.set(key, log);
       throw new AppError(
         'rate_limited',
         `The vendor allows ${rule.requests} requests per ${rule.perSeconds} s for this account and they are used up; retry after the Retry-After seconds.`,
         { retryAfterSeconds: Math.ceil(waitMs / 1000) },
       );
     }
-    log.push(startAt);
-    this.logs.set(key, log);
-    const inWindow = log.filter((t) => t > startAt - windowMs).length;
+    const at = firstAfter(log, startAt);
+    if (at === log.length) log.push(startAt);
+    else log.splice(at, 0, startAt);
+    const inWindow = log.length - firstAfter(log, startAt - windowMs);
     return {
       waitMs,
       remaining: Math.max(0, rule.requests - inWindow),
       resetSeconds: Math.ceil(((log[0] ?? startAt) + windowMs - now) / 1000),
     };
   }
+}
+
+/** The index of the first entry of a sorted list greater than `t` (the list's length if none). */
+function firstAfter(sorted: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

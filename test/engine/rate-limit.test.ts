@@ -45,3 +45,27 @@ t.test('slots free as the window slides', async (t) => {
   now = 1_500;
   t.equal(limiter['reserve']('k', rule, 0).waitMs, 0);
 });
+
+t.test('a large limit: random arrivals never put more than N starts in a window', async (t) => {
+  let now = 0;
+  const limiter = new MemoryRateLimiter(() => now);
+  const rule = { requests: 50, perSeconds: 1 };
+  const starts: number[] = [];
+  let remainingOk = true;
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 3000; i++) {
+    now += Math.floor(rnd() * 30);
+    const d = limiter['reserve']('k', rule, 60_000);
+    remainingOk &&= d.remaining >= 0 && d.remaining <= rule.requests;
+    starts.push(now + d.waitMs);
+  }
+  starts.sort((a, b) => a - b);
+  let worst = 0;
+  for (let i = 0, j = 0; i < starts.length; i++) {
+    while ((starts[j] as number) <= (starts[i] as number) - 1000) j++;
+    worst = Math.max(worst, i - j + 1);
+  }
+  t.equal(worst, 50, 'the busiest window holds exactly the limit');
+  t.ok(remainingOk, 'remaining stays within 0..limit');
+});

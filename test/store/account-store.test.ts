@@ -493,6 +493,25 @@ t.test('CredentialCipher', async (t) => {
     t.equal(Buffer.from(one.tag, 'base64').length, 16, '16-byte tag');
   });
 
+  t.test('a sealed object opened before is answered from memory, as a fresh copy', async (t) => {
+    const sealed = cipher.encrypt(plain, 'ten/acc');
+    const first = cipher.decrypt(sealed, 'ten/acc');
+    first.api_key = 'edited by a caller';
+    t.same(cipher.decrypt(sealed, 'ten/acc'), plain, 'a caller editing its copy changes nothing');
+    t.throws(() => cipher.decrypt(sealed, 'ten/other'), DecryptError, 'another AAD still fails');
+    const original = sealed.data;
+    const data = Buffer.from(sealed.data, 'base64');
+    data[0] = (data[0] as number) ^ 1;
+    sealed.data = data.toString('base64');
+    t.throws(
+      () => cipher.decrypt(sealed, 'ten/acc'),
+      DecryptError,
+      'edited in place: opened afresh, and fails',
+    );
+    sealed.data = original;
+    t.same(cipher.decrypt(sealed, 'ten/acc'), plain);
+  });
+
   t.test('fails on wrong AAD, wrong key, or tampering', async (t) => {
     const sealed = cipher.encrypt(plain, 'ten/acc');
     t.throws(() => cipher.decrypt(sealed, 'ten/other'), DecryptError, 'other account');
