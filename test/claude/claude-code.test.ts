@@ -436,3 +436,26 @@ t.test('per-account mapping overrides merge onto the base mapping', async (t) =>
   const other = await rig.usageOf('an', 'report_type=activity&date=2026-03-04&limit=1');
   t.equal(other.status, 200, 'other accounts are untouched');
 });
+
+t.test('a cached answer is the same text as the fresh one, in every row format', async (t) => {
+  const rig = await startClaudeRig();
+  t.teardown(() => rig.close());
+  for (const extra of [
+    '',
+    '&truto_exclude_fields=remote_data.core_metrics',
+    '&truto_ignore_remote_data=true',
+  ]) {
+    const qs = `report_type=activity&${RANGE}&limit=60${extra}`;
+    const fresh = await rig.usage(qs);
+    const before = rig.emu.controls.requests;
+    const cached = await rig.usage(qs);
+    const again = await rig.usage(qs);
+    t.equal(rig.emu.controls.requests, before, `no vendor call on the repeats (${extra || 'plain'})`);
+    t.equal(fresh.status, 200);
+    t.equal(cached.text, fresh.text, 'first hit: same bytes');
+    t.equal(again.text, fresh.text, 'later hit: same bytes');
+  }
+  // Cutting remote_data on one request leaves the cached records whole for the next.
+  const whole = await rig.usage(`report_type=activity&${RANGE}&limit=60`);
+  t.ok(whole.body.result.some((r: Row) => r.remote_data?.[0]?.core_metrics !== undefined));
+});
