@@ -62,6 +62,29 @@ async function start(): Promise<Record<string, unknown>> {
       const address = await app.listen({ host: '127.0.0.1', port: 0 });
       return { url: address };
     }
+    case 'passthrough': {
+      // The least a gateway can do: one Fastify route, one undici call to the vendor, the body
+      // passed on as text inside an envelope; no auth, logging, validation or parsing.
+      const { default: Fastify } = await import('fastify');
+      const { Agent, request } = await import('undici');
+      const { CLAUDE_CODE_REPORT_PATH } = await import('../connectors/claude/emulator/index.js');
+      const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+      const headers = {
+        'x-api-key': spec.apiKey,
+        'anthropic-version': '2023-06-01',
+        accept: 'application/json',
+      };
+      const app = Fastify();
+      app.get('/raw', async (req, reply) => {
+        const q = req.query as { day?: string; n?: string };
+        const url = `${spec.vendorUrl}${CLAUDE_CODE_REPORT_PATH}?starting_at=${q.day}&limit=1000${q.n ? `&n=${q.n}` : ''}`;
+        const res = await request(url, { headers, dispatcher: agent });
+        const text = await res.body.text();
+        reply.status(res.statusCode).type('application/json').send(`{"result":[${text}]}`);
+      });
+      const address = await app.listen({ host: '127.0.0.1', port: 0 });
+      return { url: address };
+    }
     case 'gateway': {
       const { loadConfig } = await import('../src/config.js');
       const { createRuntime } = await import('../src/runtime.js');

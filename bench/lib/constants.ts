@@ -8,4 +8,5 @@ export type ServerSpec =
   | { role: 'emulator' }
   | { role: 'fake'; recordsPerDay: number; modelsPerRecord: number }
   | { role: 'bare' }
+  | { role: 'passthrough'; vendorUrl: string; apiKey: string }
   | { role: 'gateway'; vendorUrl: string; apiKey: string; cache: 'none' | 'memory'; budget: number };

@@ -66,6 +66,14 @@ export class Rig {
     });
   }
 
+  /** The reference floor of targets 2 and 4: a minimal Fastify + undici pass-through. */
+  passthrough(): Promise<Child> {
+    return this.once('passthrough', async () => {
+      const emu = await this.emulator();
+      return startServer({ role: 'passthrough', vendorUrl: emu.url, apiKey: SANDBOX_ADMIN_API_KEY });
+    });
+  }
+
   bare(): Promise<Child> {
     return this.once('bare', () => startServer({ role: 'bare' }));
   }

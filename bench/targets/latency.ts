@@ -88,14 +88,18 @@ export async function runLatency(rig: Rig, which: Set<string>): Promise<Row[]> {
     if (which.has('2')) {
       const path = usagePath(`report_type=activity&truto_response_format=raw&date=${RAW_DAY}`);
       await checkShape(gw, emu, path, { calls: 1 });
-      const [d, g] = await interleavedLatency(
+      const pt = await rig.passthrough();
+      const floor = keepAliveClient(pt.url);
+      const [d, g, f] = await interleavedLatency(
         [
           { label: 'direct', sample: getSampler(direct, emu.url, () => directPath(RAW_DAY), VENDOR_HEADERS) },
           { label: 'gateway', sample: getSampler(gateway, gw.url, () => path, GATEWAY_HEADERS) },
+          { label: 'passthrough', sample: getSampler(floor, pt.url, () => `/raw?day=${RAW_DAY}`, {}) },
         ],
         { rounds: ROUNDS, perRound: PER_ROUND, warmup: WARMUP },
-      );
+      ).finally(() => floor.close());
       const c = compare(d as number[][], g as number[][]);
+      const cf = compare(d as number[][], f as number[][]);
       rows.push({
         id: '2',
         what: `added latency, raw, 1 day (${RAW_DAY}), vs direct`,
@@ -109,6 +113,14 @@ export async function runLatency(rig: Rig, which: Set<string>): Promise<Row[]> {
           perRound: PER_ROUND,
           ...roundAll(c),
         },
+      });
+      rows.push({
+        id: '2b',
+        what: '(info) the same for a minimal Fastify + undici pass-through',
+        measured: `p50 +${ms(cf.addedP50)} (${cf.p50.toFixed(3)} vs ${cf.directP50.toFixed(3)})`,
+        target: '—',
+        pass: null,
+        details: { request: `/raw?day=${RAW_DAY}`, ...roundAll(cf) },
       });
     }
     if (which.has('3')) {

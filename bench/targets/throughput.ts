@@ -138,6 +138,21 @@ export async function runThroughput(rig: Rig, which: Set<string>): Promise<Row[]
         direct: direct.target.path(0),
       }),
     );
+    const pt = await rig.passthrough();
+    const floor: Side = {
+      target: {
+        label: 'passthrough',
+        origin: pt.url,
+        path: (i) => `/raw?day=${RAW_DAY}&n=${i}`,
+        headers: {},
+      },
+      servers: [pt, emu],
+    };
+    const [d2, f] = await interleavedThroughput(direct, floor);
+    const info = row('4b', '(info) the same for a minimal Fastify + undici pass-through', '—', 0, d2, f, {
+      request: floor.target.path(0),
+    });
+    rows.push({ ...info, pass: null });
   }
   if (which.has('5')) {
     const bare = await rig.bare();
