@@ -26,7 +26,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { usageRoutes } from './routes/usage.js';
 import { docsRoutes } from './routes/docs.js';
 import { LOG_REDACT_PATHS } from './http/redact.js';
-import { bufferedStdout } from './http/log-destination.js';
+import { BatchedLogDestination } from './http/log-destination.js';
 import { UsageRow } from './schemas/usage.js';
 
 export interface AppDeps {
@@ -71,7 +71,7 @@ class OneLinePerRequest extends LogController {
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const ownStream = deps.logger === undefined && !deps.logStream ? bufferedStdout() : undefined;
+  const ownStream = deps.logger === undefined && !deps.logStream ? new BatchedLogDestination() : undefined;
   const app = Fastify({
     logger: deps.logger ?? {
       level: deps.config.logLevel,
@@ -93,7 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  if (ownStream) app.addHook('onClose', async () => ownStream.flushSync());
+  if (ownStream) app.addHook('onClose', async () => ownStream.close());
   const metrics = deps.metrics ?? new Metrics();
   app.decorate('deps', deps);
   app.decorate('metrics', metrics);
