@@ -96,6 +96,8 @@ export class RequestMetrics {
       type,
       aggregator: 'sum',
       get: async () => ({ name, help, type, aggregator: 'sum', values: values() }),
+      // registry.resetMetrics() resets every metric; both share the series, so both clear them.
+      reset: () => this.#series.clear(),
     };
     return metric as unknown as Metric;
   }

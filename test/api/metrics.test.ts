@@ -37,6 +37,14 @@ t.test('RequestMetrics writes the text prom-client writes for the same observati
     histogram.observe(labels, ms / 1000);
   }
   t.equal(await ours.metrics(), await reference.metrics());
+  t.same(
+    (await ours.getMetricsAsJSON()).map((m) => m.values.length),
+    (await reference.getMetricsAsJSON()).map((m) => m.values.length),
+    'the JSON view agrees too',
+  );
+  ours.resetMetrics();
+  reference.resetMetrics();
+  t.equal(await ours.metrics(), await reference.metrics(), 'and after a reset');
 });
 
 t.test('GET /metrics counts the requests served', async (t) => {
