@@ -56,6 +56,7 @@ class OneLinePerRequest extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
+    if (this.isLogDisabled(request)) return;
     // Flat, and with no key that a redaction path starts with, so pino skips redaction here.
     const line = {
       method: request.method,
@@ -72,6 +73,19 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ownStream = deps.logger === undefined && !deps.logStream ? new BatchedLogDestination() : undefined;
+  try {
+    return await assembleApp(deps, ownStream);
+  } catch (err) {
+    // A half-built app never closes: release the log destination (and its exit hook) here.
+    ownStream?.close();
+    throw err;
+  }
+}
+
+async function assembleApp(
+  deps: AppDeps,
+  ownStream: BatchedLogDestination | undefined,
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? {
       level: deps.config.logLevel,

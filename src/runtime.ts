@@ -13,6 +13,7 @@ import { UpstreamCaller } from './engine/upstream.js';
 import { MemoryResponseCache, type ResponseCache } from './engine/cache.js';
 import { MemoryRateLimiter, type RateLimiter } from './engine/rate-limit.js';
 import { CursorCodec } from './engine/cursor.js';
+import { SecretDigest } from './engine/secret-digest.js';
 import { MappingCatalog } from './engine/mapping-catalog.js';
 import { AccountRules } from './accounts.js';
 import { Metrics } from './http/metrics.js';
@@ -92,11 +93,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const tokens = new TokenRegistry([...config.tokens, ...(options.extraTokens ?? [])]);
   const metrics = new Metrics();
   const http = new UpstreamHttp(options.dispatcher);
+  const digest = new SecretDigest(key);
   const caller = new UpstreamCaller(
     http,
     options.cache ?? new MemoryResponseCache(),
     options.limiter ?? new MemoryRateLimiter(),
     metrics,
+    digest,
   );
   const rules = new AccountRules(connectors, {
     allowCustomHosts: config.allowCustomHosts,
@@ -110,6 +113,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const engine = new UsageEngine({
     runner: new PageRunner({
       caller,
+      digest,
       hostAllowedFor: (slug, host) => rules.hostAllowedFor(slug, host),
       maxTimeoutMs: config.upstreamTimeoutMs,
       ...(options.now ? { now: () => (options.now as () => Date)().getTime() } : {}),

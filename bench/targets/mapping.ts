@@ -11,7 +11,6 @@
  * comparison is void and the target fails.
  */
 import path from 'node:path';
-import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { MapContext } from '../../src/mapping/compile.js';
@@ -40,13 +39,39 @@ async function startMapper(mapper: MappingWorkerData['mapper']): Promise<{
     `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
     { eval: true, workerData: data },
   );
-  const [ready] = (await once(worker, 'message')) as [unknown];
-  if (ready !== 'ready') throw new Error(`mapping worker ${mapper} did not start`);
+  // The next message, or a clear error when the worker fails or exits first (`once` rejects on
+  // 'error'; an exit without one would otherwise leave the wait hanging).
+  const next = <T>(): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (m: T) => {
+        worker.off('exit', onExit);
+        worker.off('error', onError);
+        resolve(m);
+      };
+      const onError = (err: Error) => {
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+        reject(err);
+      };
+      const onExit = (code: number) => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        reject(new Error(`mapping worker ${mapper} exited (${code})`));
+      };
+      worker.once('message', onMessage);
+      worker.once('error', onError);
+      worker.once('exit', onExit);
+    });
+  try {
+    if ((await next<unknown>()) !== 'ready') throw new Error(`mapping worker ${mapper} did not start`);
+  } catch (err) {
+    await worker.terminate();
+    throw err;
+  }
   return {
     async pass(merge) {
       worker.postMessage({ merge });
-      const [result] = (await once(worker, 'message')) as [MappingPassResult];
-      return result;
+      return next<MappingPassResult>();
     },
     stop: () => worker.terminate(),
   };
@@ -54,8 +79,21 @@ async function startMapper(mapper: MappingWorkerData['mapper']): Promise<{
 
 export async function runMapping(): Promise<Row[]> {
   const compiledSide = await startMapper('compiled');
-  const handSide = await startMapper('handwritten');
+  const handSide = await startMapper('handwritten').catch(async (err: unknown) => {
+    await compiledSide.stop();
+    throw err;
+  });
+  try {
+    return await measureBoth(compiledSide, handSide);
+  } finally {
+    await compiledSide.stop();
+    await handSide.stop();
+  }
+}
 
+type Mapper = Awaited<ReturnType<typeof startMapper>>;
+
+async function measureBoth(compiledSide: Mapper, handSide: Mapper): Promise<Row[]> {
   const measure = async (merge: boolean) => {
     await compiledSide.pass(merge);
     await handSide.pass(merge);
@@ -86,8 +124,6 @@ export async function runMapping(): Promise<Row[]> {
 
   const mapOnly = await measure(false);
   const withMerge = await measure(true);
-  await compiledSide.stop();
-  await handSide.stop();
   // Same rows from both, or the comparison means nothing (checked here, in the runner's thread).
   const compiled = (await loadMappings(path.join(REPO_ROOT, 'mappings'))).get('claude')?.get('activity');
   if (!compiled) throw new Error('mappings/claude/activity.yaml not found');

@@ -4,7 +4,8 @@ import type { UsageRow } from '../schemas/usage.js';
  * The JSON text of each vendor record already serialized, by record object. A cached vendor page
  * is parsed once and its records are reused by every hit, and a record is never changed after
  * parsing (`shapeRow` copies before cutting), so its text can be reused too: `remote_data` is
- * over half of a unified response's bytes. Entries live exactly as long as the record objects.
+ * over half of a unified response's bytes. Entries live exactly as long as the record objects,
+ * i.e. as long as their page stays in the response cache, whose byte count includes them.
  */
 const recordText = new WeakMap<object, string>();
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import type { SecretDigest } from './secret-digest.js';
 import type { UsageRow } from '../schemas/usage.js';
 import { mergeRows } from '../mapping/compile.js';
 import { AppError } from '../errors.js';
@@ -56,6 +56,8 @@ export interface PageResult {
 export interface RunnerDeps {
   caller: UpstreamCaller;
   hostAllowedFor: (integration: string, hostname: string) => boolean;
+  /** Keyed digests for rate-limit buckets shared by everyone holding one credential. */
+  digest: SecretDigest;
   /** Caps every connector's own timeout (operators bound how long a request may hang). */
   maxTimeoutMs?: number;
   now?: () => number;
@@ -337,9 +339,7 @@ export class PageRunner {
     const declared = plan.connector.spec.rate_limits?.find((r) => r.group === group);
     const who =
       declared?.scope === 'credential'
-        ? createHash('sha256')
-            .update(plan.account.credentials[resource.credential] ?? '')
-            .digest('base64url')
+        ? this.deps.digest.of(plan.account.credentials[resource.credential] ?? '')
         : `${plan.account.tenant}\0${plan.account.id}`;
     return `${plan.connector.spec.slug}\0${group}\0${who}`;
   }

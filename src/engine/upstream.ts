@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import type { SecretDigest } from './secret-digest.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../http/metrics.js';
 import { scrubSecrets } from '../http/redact.js';
@@ -69,6 +69,7 @@ export class UpstreamCaller {
     private readonly cache: ResponseCache,
     private readonly limiter: RateLimiter,
     private readonly metrics: Metrics | undefined,
+    private readonly digest: SecretDigest,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
@@ -251,20 +252,14 @@ export class UpstreamCaller {
 
   private cacheKey(opts: CallOptions): string {
     const { request } = opts;
-    return (
-      createHash('sha256')
-        .update(opts.cacheKeyScope)
-        .update('\0')
-        .update(request.method)
-        .update('\0')
-        .update(request.url.toString())
-        .update('\0')
-        // The real headers, credentials included (only their digest is kept): after a key change,
-        // answers fetched with the old key must not be served for the new one.
-        .update(JSON.stringify(request.headers))
-        .update('\0')
-        .update(request.body ?? '')
-        .digest('base64url')
+    // The real headers, credentials included (only a keyed digest is kept): after a key change,
+    // answers fetched with the old key must not be served for the new one.
+    return this.digest.of(
+      opts.cacheKeyScope,
+      request.method,
+      request.url.toString(),
+      JSON.stringify(request.headers),
+      request.body ?? '',
     );
   }
 }

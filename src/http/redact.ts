@@ -16,9 +16,12 @@ export const LOG_REDACT_PATHS = [
   'headers["x-api-key"]',
   'credentials',
   'account.credentials',
+  'plan.account.credentials',
   'body.credentials',
   'err.credentials',
   'err.details.credentials',
+  'err.cause.credentials',
+  'err.account.credentials',
   'err.headers.authorization',
   'err.headers["x-api-key"]',
 ];

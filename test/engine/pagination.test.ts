@@ -11,6 +11,9 @@ import { compileMapping } from '../../src/mapping/compile.js';
 import type { ConnectorSpec, Pagination } from '../../src/schemas/connector.js';
 import type { Account } from '../../src/schemas/account.js';
 import type { PageState } from '../../src/engine/cursor.js';
+import { SecretDigest } from '../../src/engine/secret-digest.js';
+
+const digest = new SecretDigest('pagination-test-key');
 
 // A made-up vendor: each strategy is exercised through the real runner with undici's MockAgent.
 const ORIGIN = 'https://api.vendor.test';
@@ -70,9 +73,14 @@ async function runAll(
     new MemoryResponseCache(),
     new MemoryRateLimiter(),
     undefined,
+    digest,
     async () => {},
   );
-  const runner = new PageRunner({ caller, hostAllowedFor: (_s, h) => spec.allowed_hosts.includes(h) });
+  const runner = new PageRunner({
+    caller,
+    digest,
+    hostAllowedFor: (_s, h) => spec.allowed_hosts.includes(h),
+  });
   const req = toUsageRequest(
     Object.fromEntries(new URLSearchParams(`integrated_account_id=acc1&report_type=usage&${query}`)) as never,
   );
