@@ -379,13 +379,17 @@ function spreadLine(
   }
 }
 
-function chatTokens(rng: Rng, messages: number): Omit<LineTotals, 'webSearch' | 'requests' | 'quarterHours'> {
+/** The totals of one chat-like usage line: tokens drawn per message, one request a message. */
+function chatTokens(rng: Rng, messages: number, webSearch = 0): LineTotals {
   return {
     uncached: messages * rng.int(500, 4_000),
     cacheRead: messages * rng.int(0, 15_000),
     cacheWrite5m: messages * rng.int(0, 2_000),
     cacheWrite1h: rng.chance(0.1) ? messages * rng.int(0, 800) : 0,
     output: messages * rng.int(200, 1_500),
+    webSearch,
+    requests: messages,
+    quarterHours: 0,
   };
 }
 
@@ -522,12 +526,7 @@ function generateUserDay(
       dayMs,
       user.id,
       tokenDims('chat', p.chatModel, p.geo, longContext ? { context_window: '200k-1M' } : {}),
-      {
-        ...chatTokens(rng, messages),
-        webSearch: searches,
-        requests: messages,
-        quarterHours: 0,
-      },
+      chatTokens(rng, messages, searches),
     );
     // The analysis tool: code-execution spans, billed as container time, with no product.
     if (rng.chance(0.12)) {
@@ -627,12 +626,14 @@ function generateUserDay(
     cowork.dispatch_turn_count = rng.chance(0.4) ? rng.int(1, 6) : 0;
     useSkills(rng, result.skills, 'cowork', null, sessions, 0.35);
     useConnectors(rng, result.connectors, 'cowork', null, sessions, 0.4);
-    spreadLine(lines, rng, dayMs, user.id, tokenDims('cowork', 'claude-sonnet-4-5-20250929', p.geo), {
-      ...chatTokens(rng, cowork.message_count + cowork.action_count),
-      webSearch: 0,
-      requests: cowork.message_count + cowork.action_count,
-      quarterHours: 0,
-    });
+    spreadLine(
+      lines,
+      rng,
+      dayMs,
+      user.id,
+      tokenDims('cowork', 'claude-sonnet-4-5-20250929', p.geo),
+      chatTokens(rng, cowork.message_count + cowork.action_count),
+    );
     result.activeIn.cowork = true;
   }
 
@@ -647,12 +648,14 @@ function generateUserDay(
       useSkills(rng, result.skills, 'office_agent', app, block.distinct_session_count, 0.4);
       useConnectors(rng, result.connectors, 'office_agent', app, block.distinct_session_count, 0.25);
     }
-    spreadLine(lines, rng, dayMs, user.id, tokenDims('office_agent', 'claude-sonnet-4-5-20250929', p.geo), {
-      ...chatTokens(rng, messages),
-      webSearch: 0,
-      requests: messages,
-      quarterHours: 0,
-    });
+    spreadLine(
+      lines,
+      rng,
+      dayMs,
+      user.id,
+      tokenDims('office_agent', 'claude-sonnet-4-5-20250929', p.geo),
+      chatTokens(rng, messages),
+    );
   }
 
   // Claude Design
@@ -662,12 +665,14 @@ function generateUserDay(
     design.message_count = design.distinct_session_count * rng.int(3, 12);
     design.distinct_projects_used_count = rng.int(1, 2);
     design.distinct_projects_created_count = rng.chance(0.2) ? 1 : 0;
-    spreadLine(lines, rng, dayMs, user.id, tokenDims('claude_design', 'claude-opus-4-8', p.geo), {
-      ...chatTokens(rng, design.message_count),
-      webSearch: 0,
-      requests: design.message_count,
-      quarterHours: 0,
-    });
+    spreadLine(
+      lines,
+      rng,
+      dayMs,
+      user.id,
+      tokenDims('claude_design', 'claude-opus-4-8', p.geo),
+      chatTokens(rng, design.message_count),
+    );
   }
 
   // Claude Science (engagement only: its tokens are not broken out as a product)
@@ -694,7 +699,7 @@ function generateUserDay(
         claude_tag_category: dm ? 'dm' : rng.pick(['engaged', 'monitoring'] as const),
         claude_tag_user_id: claudeTagUserId(user.id),
       }),
-      { ...chatTokens(rng, requests), webSearch: 0, requests, quarterHours: 0 },
+      chatTokens(rng, requests),
     );
   }
   if (rng.chance(p.chrome * scale)) {
@@ -705,12 +710,7 @@ function generateUserDay(
       dayMs,
       user.id,
       tokenDims('claude_in_chrome', 'claude-sonnet-4-5-20250929', p.geo),
-      {
-        ...chatTokens(rng, requests),
-        webSearch: 0,
-        requests,
-        quarterHours: 0,
-      },
+      chatTokens(rng, requests),
     );
   }
 
