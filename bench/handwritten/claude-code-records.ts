@@ -4,17 +4,7 @@
  * mixed-case emails, remote and local records of the same actor-day, RFC 3339 and YYYY-MM-DD
  * dates, open tool_actions maps, 0–3 models, fractional cents, and missing optional parts.
  */
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../connectors/claude/emulator/prng.js';
 
 const MODELS = ['claude-sonnet-4-20250514', 'claude-opus-4-8', 'claude-haiku-4-5', 'claude-sonnet-4-5'];
 const TOOLS = ['edit_tool', 'multi_edit_tool', 'write_tool', 'notebook_edit_tool', 'future_tool'];
