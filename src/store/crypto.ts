@@ -299,9 +299,14 @@ function isStatus(value: unknown): value is Account['status'] {
   return value === 'active' || value === 'needs_reauth' || value === 'blocked';
 }
 
+const STRING_FIELDS = ['id', 'tenant', 'integration', 'name', 'created_at', 'updated_at'] as const;
+
 /** Narrows a parsed stored record; returns the reason as a string when it is not one. */
 export function parseSealedAccount(value: unknown): SealedAccount | string {
   if (!isObject(value)) return 'not an object';
+  for (const field of STRING_FIELDS) {
+    if (typeof value[field] !== 'string') return `"${field}" is not a string`;
+  }
   const {
     id,
     tenant,
@@ -313,13 +318,7 @@ export function parseSealedAccount(value: unknown): SealedAccount | string {
     created_at,
     updated_at,
     mapping_overrides,
-  } = value;
-  if (typeof id !== 'string') return '"id" is not a string';
-  if (typeof tenant !== 'string') return '"tenant" is not a string';
-  if (typeof integration !== 'string') return '"integration" is not a string';
-  if (typeof name !== 'string') return '"name" is not a string';
-  if (typeof created_at !== 'string') return '"created_at" is not a string';
-  if (typeof updated_at !== 'string') return '"updated_at" is not a string';
+  } = value as Record<(typeof STRING_FIELDS)[number], string> & Record<string, unknown>;
   if (!isStatus(status)) return '"status" is not a known status';
   if (!isSealedSecret(credentials)) return '"credentials" is not a sealed secret';
   if (!isStringRecord(context)) return '"context" is not a map of strings';
