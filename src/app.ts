@@ -129,7 +129,7 @@ async function assembleApp(
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
-    metrics.recordRequest(
+    metrics.requests.record(
       request.routeOptions.url ?? 'unmatched',
       request.method,
       reply.statusCode,

@@ -26,10 +26,6 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  recordRequest(route: string, method: string, status: number, elapsedMs: number): void {
-    this.requests.record(route, method, status, elapsedMs);
-  }
-
   constructor(withDefaults = true) {
     if (withDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'meterway_' });
   }

@@ -62,15 +62,15 @@ export class CredentialCipher {
    * the process memory could not decrypt anyway: the key that opens every sealed object is here too.
    * An entry goes with its sealed object, i.e. when the account changes or is deleted.
    */
-  readonly #opened = new WeakMap<object, { aad: string; sealed: string; plain: Record<string, string> }>();
+  readonly #opened = new WeakMap<object, { aad: string; was: SealedSecret; plain: Record<string, string> }>();
 
   decrypt(sealed: SealedSecret, aad: string): Record<string, string> {
     const known = typeof sealed === 'object' && sealed !== null ? this.#opened.get(sealed) : undefined;
     // A copy each time, so a caller that edits its credentials cannot change the next caller's.
     // The ciphertext is compared too, so an object edited in place is opened afresh.
-    if (known && known.aad === aad && known.sealed === sealedText(sealed)) return { ...known.plain };
+    if (known && known.aad === aad && sameSealed(known.was, sealed)) return { ...known.plain };
     const plain = this.open(sealed, aad);
-    this.#opened.set(sealed, { aad, sealed: sealedText(sealed), plain: { ...plain } });
+    this.#opened.set(sealed, { aad, was: { ...sealed }, plain: { ...plain } });
     return plain;
   }
 
@@ -249,9 +249,9 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The parts of a sealed secret that decide what it opens to, as one string. */
-function sealedText(s: SealedSecret): string {
-  return `${s.v}.${s.iv}.${s.tag}.${s.data}`;
+/** Whether a sealed object still holds what it held when it was opened. */
+function sameSealed(a: SealedSecret, b: SealedSecret): boolean {
+  return a.v === b.v && a.iv === b.iv && a.tag === b.tag && a.data === b.data;
 }
 
 /** An account as stored: everything but the credentials in clear, credentials sealed. */
