@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, {
-  LogController,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { type onResponseHookHandler, type FastifyInstance } from 'fastify';
+import type pino from 'pino';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { DestinationStream } from 'pino';
@@ -27,7 +23,9 @@ import { usageRoutes } from './routes/usage.js';
 import { docsRoutes } from './routes/docs.js';
 import { LOG_REDACT_PATHS } from './http/redact.js';
 import { BatchedLogDestination } from './http/log-destination.js';
+import { AccessLog, LazyChildLogger } from './http/access-log.js';
 import { UsageRow } from './schemas/usage.js';
+import { hookList } from './http/route-hooks.js';
 
 export interface AppDeps {
   config: Config;
@@ -42,31 +40,6 @@ export interface AppDeps {
   logger?: boolean | object;
   /** Where the default logger writes; standard output, buffered, when absent. */
   logStream?: DestinationStream | undefined;
-}
-
-/**
- * One log line per request instead of two, and a flat one: Fastify's default passes the whole
- * reply object through the serializers and the redaction on every request.
- */
-class OneLinePerRequest extends LogController {
-  override incomingRequest(): void {}
-
-  override requestCompleted(
-    error: Error | null | undefined,
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): void {
-    if (this.isLogDisabled(request)) return;
-    // Flat, and with no key that a redaction path starts with, so pino skips redaction here.
-    const line = {
-      method: request.method,
-      url: request.url,
-      statusCode: reply.statusCode,
-      responseTime: reply.elapsedTime,
-    };
-    if (error) reply.log.error({ ...line, err: error }, 'request errored');
-    else reply.log.info(line, 'request completed');
-  }
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -86,13 +59,15 @@ async function assembleApp(
   deps: AppDeps,
   ownStream: BatchedLogDestination | undefined,
 ): Promise<FastifyInstance> {
+  const accessLog = new AccessLog();
   const app = Fastify({
     logger: deps.logger ?? {
       level: deps.config.logLevel,
       redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
       stream: deps.logStream ?? ownStream,
     },
-    logController: new OneLinePerRequest(),
+    logController: accessLog,
+    childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger, bindings, options),
     routerOptions: { querystringParser: parseQueryString },
     // Honour a caller's request id so one id follows a request across services, but only a
     // well-formed one: it is echoed into headers and logs.
@@ -107,6 +82,11 @@ async function assembleApp(
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const logStream = deps.logStream ?? ownStream;
+  // Our own logger configuration: its access lines can be written without pino (see AccessLog).
+  if (deps.logger === undefined && logStream) {
+    accessLog.writeTo({ logger: app.log as unknown as pino.Logger, stream: logStream });
+  }
   if (ownStream) app.addHook('onClose', async () => ownStream.close());
   const metrics = deps.metrics ?? new Metrics();
   app.decorate('deps', deps);
@@ -115,6 +95,9 @@ async function assembleApp(
   app.addSchema(UsageRow);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
+    reply.raw.once('finish', () =>
+      metrics.requests.record('unmatched', request.method, reply.statusCode, reply.elapsedTime),
+    );
     reply.status(404).send({
       statusCode: 404,
       error: 'Not Found',
@@ -128,14 +111,16 @@ async function assembleApp(
     reply.header('x-request-id', request.id);
     done();
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    metrics.requests.record(
-      request.routeOptions.url ?? 'unmatched',
-      request.method,
-      reply.statusCode,
-      reply.elapsedTime,
-    );
-    done();
+  // Request metrics are recorded by a hook attached to each route as it is registered, which knows
+  // its route's path; a global hook would ask `request.routeOptions`, which Fastify builds afresh
+  // on every read. Unknown routes are counted by the not-found handler.
+  app.addHook('onRoute', (route) => {
+    const label = route.url;
+    const record: onResponseHookHandler = (request, reply, done) => {
+      metrics.requests.record(label, request.method, reply.statusCode, reply.elapsedTime);
+      done();
+    };
+    route.onResponse = [...hookList(route.onResponse), record];
   });
 
   await app.register(swagger, {

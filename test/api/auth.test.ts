@@ -39,6 +39,32 @@ t.test('gateway authentication', async (t) => {
   }
 });
 
+t.test('a token accepted once is remembered, and nothing else is', async (t) => {
+  const gw = await startGateway();
+  t.teardown(() => gw.close());
+  for (let i = 0; i < 3; i++) t.same((await gw.call('GET', '/whoami')).body, { tenant: 'acme' });
+  for (const wrong of [`${TOKENS.acme}x`, TOKENS.acme.slice(0, -1), TOKENS.acme.toUpperCase(), 'x']) {
+    const res = await gw.call('GET', '/whoami', {
+      tenant: null,
+      headers: { authorization: `Bearer ${wrong}` },
+    });
+    t.equal(res.status, 401, `near miss ${wrong.length} chars is refused after the right one was accepted`);
+  }
+  t.same((await gw.call('GET', '/whoami', { tenant: 'globex' })).body, { tenant: 'globex' });
+  t.same((await gw.call('GET', '/whoami')).body, { tenant: 'acme' }, 'each token keeps its own tenant');
+});
+
+t.test('the token check follows every route, whatever the method', async (t) => {
+  const gw = await startGateway();
+  t.teardown(() => gw.close());
+  const head = await gw.runtime.app.inject({ method: 'HEAD', url: '/whoami' });
+  t.equal(head.statusCode, 401, 'HEAD of a GET route needs a token too');
+  const headPublic = await gw.runtime.app.inject({ method: 'HEAD', url: '/healthz' });
+  t.equal(headPublic.statusCode, 200, 'and HEAD of a public route does not');
+  const docs = await gw.runtime.app.inject({ method: 'GET', url: '/docs/json' });
+  t.equal(docs.statusCode, 200, 'the API explorer is public');
+});
+
 t.test('request ids', async (t) => {
   const gw = await startGateway();
   t.teardown(() => gw.close());

@@ -106,3 +106,63 @@ t.test('logs: one line per request, and no credential or token in any line', asy
     'the credentials probes are redacted (the req probe loses its headers to the req serializer)',
   );
 });
+
+t.test('logs: the access line is the line pino writes, and a request logs under its id', async (t) => {
+  const { stream, lines } = captureLines();
+  const gw = await startGateway({ LOG_LEVEL: 'info' }, { logger: undefined, logStream: stream });
+  t.teardown(() => gw.close());
+
+  const ok = await gw.call('GET', '/whoami?name=J%C3%BCrgen&path=a\\b"c', {
+    headers: { 'x-request-id': 'req-42.a:b' },
+  });
+  t.equal(ok.status, 200);
+  const created = await gw.call('POST', '/integrated-accounts', {
+    headers: { 'x-request-id': 'req-43' },
+    body: {
+      id: 'cc',
+      integration: 'claude',
+      name: 'Northwind',
+      credentials: { admin_api_key: 'sk-ant-admin01-test-key-0000' },
+    },
+  });
+  t.equal(created.status, 201);
+
+  const fast = lines.find((l) => l.includes('"reqId":"req-42.a:b"') && l.includes('request completed'));
+  t.ok(fast, 'the access line was written');
+  const parsed = JSON.parse(fast as string) as { responseTime: number; url: string; time: number };
+  t.match(parsed.url, /^\/whoami\?name=J%C3%BCrgen&path=a\\b/, 'the URL is escaped, not mangled');
+  t.type(parsed.time, 'number');
+
+  // The same line through pino itself, with the same values.
+  const before = lines.length;
+  gw.runtime.app.log
+    .child({ reqId: 'req-42.a:b' })
+    .info(
+      { method: 'GET', url: parsed.url, statusCode: 200, responseTime: parsed.responseTime },
+      'request completed',
+    );
+  const viaPino = lines[before];
+  t.ok(viaPino, 'pino wrote its line');
+  const withoutTime = (l: string) => l.replace(/"time":\d+/, '"time":0');
+  t.equal(withoutTime(fast as string), withoutTime(viaPino as string), 'byte for byte, but for the time');
+
+  const requestLines = lines
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.reqId === 'req-43');
+  t.same(
+    requestLines.map((l) => l.msg),
+    ['account created', 'request completed'],
+    "a line the request logs itself carries the request's id, as its access line does",
+  );
+});
+
+t.test('logs: no access lines above info', async (t) => {
+  const { stream, lines } = captureLines();
+  const gw = await startGateway({ LOG_LEVEL: 'warn' }, { logger: undefined, logStream: stream });
+  t.teardown(() => gw.close());
+  t.equal((await gw.call('GET', '/whoami')).status, 200);
+  t.equal((await gw.call('GET', '/whoami', { tenant: null })).status, 401);
+  gw.runtime.app.log.warn('probe');
+  const msgs = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
+  t.same(msgs, ['probe'], 'only the warning written on purpose');
+});

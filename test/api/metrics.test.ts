@@ -53,10 +53,22 @@ t.test('GET /metrics counts the requests served', async (t) => {
   await gw.call('GET', '/whoami');
   await gw.call('GET', '/whoami');
   await gw.call('GET', '/whoami', { tenant: null });
+  await gw.call('GET', '/no-such-route');
+  await gw.call('GET', '/healthz', { tenant: null });
   const res = await gw.call('GET', '/metrics');
   t.equal(res.status, 200);
   t.match(res.text, /meterway_http_requests_total\{route="\/whoami",method="GET",status="200"\} 2/);
   t.match(res.text, /meterway_http_requests_total\{route="\/whoami",method="GET",status="401"\} 1/);
+  t.match(
+    res.text,
+    /meterway_http_requests_total\{route="unmatched",method="GET",status="404"\} 1/,
+    'unknown routes are counted under one label',
+  );
+  t.match(
+    res.text,
+    /meterway_http_requests_total\{route="\/healthz",method="GET",status="200"\} 1/,
+    'public routes are counted too',
+  );
   t.match(
     res.text,
     /meterway_http_request_duration_seconds_count\{route="\/whoami",method="GET",status="200"\} 2/,
