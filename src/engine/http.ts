@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 
 export interface UpstreamRequest {
   url: URL;
@@ -27,18 +27,20 @@ export class UpstreamTransportError extends Error {
 }
 
 /** Upper bound of a vendor body we read; a larger one is refused rather than buffered. */
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /**
  * Sends one HTTP request to a vendor over undici: one keep-alive pool per origin (the Agent
- * keeps them), connect/headers/body timeouts, and an injectable dispatcher so unit tests can use
- * undici's MockAgent.
+ * keeps them), one deadline for the whole call, and an injectable dispatcher so unit tests can
+ * use undici's MockAgent.
  */
 export class UpstreamHttp {
   private readonly dispatcher: Dispatcher;
   private readonly owned: boolean;
+  private readonly maxBodyBytes: number;
 
-  constructor(dispatcher?: Dispatcher) {
+  constructor(dispatcher?: Dispatcher, opts: { maxBodyBytes?: number } = {}) {
+    this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.owned = dispatcher === undefined;
     this.dispatcher =
       dispatcher ??
@@ -50,63 +52,110 @@ export class UpstreamHttp {
       });
   }
 
-  async send(req: UpstreamRequest): Promise<UpstreamResponse> {
+  /**
+   * Through undici's `dispatch` with a handler that gathers the body's chunks: `request()` wraps
+   * the same call in a readable stream, and reading that with `for await` costs a promise per
+   * chunk; the vendor hop measured a third cheaper this way.
+   */
+  send(req: UpstreamRequest): Promise<UpstreamResponse> {
     const started = performance.now();
-    // A timer cleared when the call ends, instead of AbortSignal.timeout, whose timer and signal
-    // outlive every call by the whole timeout.
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(new DOMException('timeout', 'TimeoutError')), req.timeoutMs);
-    try {
-      const res = await request(req.url, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        dispatcher: this.dispatcher,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
-        signal: ac.signal,
-      });
+    const maxBodyBytes = this.maxBodyBytes;
+    return new Promise<UpstreamResponse>((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_BODY_BYTES) {
-          res.body.destroy();
-          throw new UpstreamTransportError(`vendor body larger than ${MAX_BODY_BYTES} bytes`, 'network');
-        }
-        chunks.push(chunk as Buffer);
-      }
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) {
-        if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-      }
-      return {
-        status: res.statusCode,
-        headers,
-        text: Buffer.concat(chunks).toString('utf8'),
-        durationMs: performance.now() - started,
+      let status = 0;
+      let headers: Record<string, string> = {};
+      let controller: Dispatcher.DispatchController | undefined;
+      let settled = false;
+      const fail = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(transportError(err, req.timeoutMs));
       };
-    } catch (err) {
-      if (err instanceof UpstreamTransportError) throw err;
-      const e = err as { name?: string; code?: string; message?: string };
-      const timedOut =
-        e.name === 'TimeoutError' ||
-        e.name === 'AbortError' ||
-        e.code === 'UND_ERR_HEADERS_TIMEOUT' ||
-        e.code === 'UND_ERR_BODY_TIMEOUT' ||
-        e.code === 'UND_ERR_CONNECT_TIMEOUT';
-      throw new UpstreamTransportError(
-        timedOut
-          ? `no answer within ${req.timeoutMs} ms`
-          : `connection failed (${e.code ?? e.message ?? 'unknown'})`,
-        timedOut ? 'timeout' : 'network',
+      // One timer for the whole call (connect, headers and body), cleared when the call ends.
+      const timer = setTimeout(() => {
+        const err = new UpstreamTransportError(`no answer within ${req.timeoutMs} ms`, 'timeout');
+        controller?.abort(err);
+        fail(err);
+      }, req.timeoutMs);
+      this.dispatcher.dispatch(
+        {
+          origin: req.url.origin,
+          path: `${req.url.pathname}${req.url.search}`,
+          method: req.method,
+          headers: req.headers,
+          body: req.body ?? null,
+          headersTimeout: req.timeoutMs,
+          bodyTimeout: req.timeoutMs,
+        },
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (settled) c.abort(new UpstreamTransportError('call ended before it started', 'network'));
+          },
+          onResponseStart(_c, statusCode, responseHeaders) {
+            status = statusCode;
+            headers = flattenHeaders(responseHeaders);
+          },
+          onResponseData(c, chunk) {
+            size += chunk.length;
+            if (size > maxBodyBytes) {
+              const err = new UpstreamTransportError(
+                `vendor body larger than ${maxBodyBytes} bytes`,
+                'network',
+              );
+              c.abort(err);
+              fail(err);
+              return;
+            }
+            chunks.push(chunk);
+          },
+          onResponseEnd() {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+            resolve({
+              status,
+              headers,
+              text: body.toString('utf8'),
+              durationMs: performance.now() - started,
+            });
+          },
+          onResponseError(_c, err) {
+            fail(err);
+          },
+        },
       );
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
 
   async close(): Promise<void> {
     if (this.owned) await this.dispatcher.close();
   }
+}
+
+function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in h) {
+    const v = h[k];
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/** Any failure of a call as the retryable transport error the caller understands. */
+function transportError(err: unknown, timeoutMs: number): UpstreamTransportError {
+  if (err instanceof UpstreamTransportError) return err;
+  const e = err as { name?: string; code?: string; message?: string };
+  const timedOut =
+    e.name === 'TimeoutError' ||
+    e.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    e.code === 'UND_ERR_BODY_TIMEOUT' ||
+    e.code === 'UND_ERR_CONNECT_TIMEOUT';
+  return new UpstreamTransportError(
+    timedOut ? `no answer within ${timeoutMs} ms` : `connection failed (${e.code ?? e.message ?? 'unknown'})`,
+    timedOut ? 'timeout' : 'network',
+  );
 }

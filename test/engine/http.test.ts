@@ -1,0 +1,148 @@
+import t from 'tap';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { UpstreamHttp, UpstreamTransportError } from '../../src/engine/http.js';
+
+/** A real vendor on loopback whose answer each test chooses. */
+async function vendor(
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer(handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const get = (url: string, timeoutMs = 2000) => ({
+  url: new URL(url),
+  method: 'GET' as const,
+  headers: { 'x-api-key': 'k', accept: 'application/json' },
+  timeoutMs,
+});
+
+t.test('a body in many chunks arrives whole, with its status and headers', async (t) => {
+  const seen: Record<string, unknown> = {};
+  const v = await vendor((req, res) => {
+    seen.url = req.url;
+    seen.key = req.headers['x-api-key'];
+    res.writeHead(207, { 'Content-Type': 'application/json', 'Set-Cookie': ['a=1', 'b=2'] });
+    // Multi-byte characters split across writes must still decode.
+    const body = Buffer.from(JSON.stringify({ name: 'Jürgen 日本', n: 'x'.repeat(100_000) }));
+    let i = 0;
+    const next = () => {
+      if (i >= body.length) return res.end();
+      res.write(body.subarray(i, i + 4097));
+      i += 4097;
+      setImmediate(next);
+    };
+    next();
+  });
+  const http = new UpstreamHttp();
+  t.teardown(async () => {
+    await http.close();
+    await v.close();
+  });
+  const res = await http.send(get(`${v.url}/v1/usage?a=1&b=%20`));
+  t.equal(res.status, 207);
+  t.equal(seen.url, '/v1/usage?a=1&b=%20', 'path and query sent as given');
+  t.equal(seen.key, 'k');
+  t.equal(res.headers['content-type'], 'application/json');
+  t.equal(res.headers['set-cookie'], 'a=1, b=2', 'repeated headers joined');
+  const parsed = JSON.parse(res.text) as { name: string; n: string };
+  t.equal(parsed.name, 'Jürgen 日本');
+  t.equal(parsed.n.length, 100_000);
+  t.type(res.durationMs, 'number');
+});
+
+t.test('an empty body is an empty text', async (t) => {
+  const v = await vendor((_req, res) => {
+    res.writeHead(204);
+    res.end();
+  });
+  const http = new UpstreamHttp();
+  t.teardown(async () => {
+    await http.close();
+    await v.close();
+  });
+  const res = await http.send(get(`${v.url}/x`));
+  t.equal(res.status, 204);
+  t.equal(res.text, '');
+});
+
+t.test('no answer within the deadline is a timeout, whether headers or body lag', async (t) => {
+  const v = await vendor((req, res) => {
+    if (req.url === '/slow-body') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"data":[');
+      return; // never ends
+    }
+    // /silent: never answers
+  });
+  const http = new UpstreamHttp();
+  t.teardown(async () => {
+    await http.close();
+    await v.close();
+  });
+  for (const path of ['/silent', '/slow-body']) {
+    const started = performance.now();
+    const err = await http.send(get(`${v.url}${path}`, 150)).catch((e: unknown) => e);
+    t.type(err, UpstreamTransportError, path);
+    t.equal((err as UpstreamTransportError).kind, 'timeout', `${path} is a timeout`);
+    t.match((err as Error).message, /no answer within 150 ms/);
+    t.ok(performance.now() - started < 1500, `${path} gave up near the deadline`);
+  }
+});
+
+t.test('a body over the limit is refused, not buffered', async (t) => {
+  const v = await vendor((_req, res) => {
+    res.writeHead(200);
+    res.end('x'.repeat(10_000));
+  });
+  const http = new UpstreamHttp(undefined, { maxBodyBytes: 1000 });
+  t.teardown(async () => {
+    await http.close();
+    await v.close();
+  });
+  const err = await http.send(get(`${v.url}/big`)).catch((e: unknown) => e);
+  t.type(err, UpstreamTransportError);
+  t.equal((err as UpstreamTransportError).kind, 'network');
+  t.match((err as Error).message, /larger than 1000 bytes/);
+  const small = new UpstreamHttp(undefined, { maxBodyBytes: 10_000 });
+  t.teardown(() => small.close());
+  t.equal((await small.send(get(`${v.url}/big`))).text.length, 10_000, 'exactly the limit is fine');
+});
+
+t.test('a vendor that cannot be reached is a network error', async (t) => {
+  const v = await vendor(() => {});
+  const url = v.url;
+  await v.close();
+  const http = new UpstreamHttp();
+  t.teardown(() => http.close());
+  const err = await http.send(get(`${url}/x`)).catch((e: unknown) => e);
+  t.type(err, UpstreamTransportError);
+  t.equal((err as UpstreamTransportError).kind, 'network');
+  t.match((err as Error).message, /connection failed \(ECONNREFUSED\)/);
+});
+
+t.test('a vendor that drops the connection mid-body is a network error', async (t) => {
+  const v = await vendor((_req, res) => {
+    res.writeHead(200, { 'content-length': '1000' });
+    res.write('{"data":[');
+    setTimeout(() => res.socket?.destroy(), 20);
+  });
+  const http = new UpstreamHttp();
+  t.teardown(async () => {
+    await http.close();
+    await v.close();
+  });
+  const err = await http.send(get(`${v.url}/x`)).catch((e: unknown) => e);
+  t.type(err, UpstreamTransportError);
+  t.equal((err as UpstreamTransportError).kind, 'network');
+});
