@@ -14,6 +14,7 @@ import { runThroughput } from './targets/throughput.js';
 import { runStream } from './targets/stream.js';
 import { runCache } from './targets/cache.js';
 import { runSingleFlight } from './targets/single-flight.js';
+import { calibrate } from './lib/calibrate.js';
 
 const ALL = ['1', '2', '3', '4', '5', '6', '7', '8'];
 
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
   const started = new Date();
   const t0 = performance.now();
   const sys = system();
+  const speed = calibrate();
   const log = (msg: string) =>
     process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
   const rig = new Rig();
@@ -131,6 +133,7 @@ async function main(): Promise<void> {
   const header = [
     `meterway bench — ${started.toISOString()}`,
     `Node ${sys.node} · fastify ${sys.fastify} · undici ${sys.undici} · ${sys.cpu} × ${sys.cores} cores · ${sys.memoryGB} GB · ${sys.platform}`,
+    `JSON on this machine: parse ${speed.parseMBps} MB/s, stringify ${speed.stringifyMBps} MB/s (a ${Math.round(speed.pageBytes / 1024)} kB page of Claude Code records, in the runner process)`,
     `servers: ${serversRunAs} · load average (1/5/15 min) at start ${sys.loadAvgAtStart.join(' / ')}, at end ${loadAvgAtEnd.join(' / ')}`,
   ];
   process.stdout.write(`\n${header.join('\n')}\n\n${table(rows)}\n\n`);
@@ -148,7 +151,7 @@ async function main(): Promise<void> {
     startedAt: started.toISOString(),
     durationS: Math.round(durationS * 10) / 10,
     only: [...only],
-    system: { ...sys, loadAvgAtEnd, serversRunAs },
+    system: { ...sys, loadAvgAtEnd, serversRunAs, json: speed },
     pass,
     results: rows,
   };

@@ -63,12 +63,13 @@ async function start(): Promise<Record<string, unknown>> {
       return { url: address };
     }
     case 'passthrough': {
-      // The least a gateway can do: one Fastify route, one undici call to the vendor, the body
-      // passed on as text inside an envelope; no auth, logging, validation or parsing.
+      // The least a gateway can do: one Fastify route, one vendor call through the gateway's own
+      // HTTP client (undici), the body passed on as text inside an envelope; no auth, logging,
+      // validation or parsing.
       const { default: Fastify } = await import('fastify');
-      const { Agent, request } = await import('undici');
+      const { UpstreamHttp } = await import('../src/engine/http.js');
       const { CLAUDE_CODE_REPORT_PATH } = await import('../connectors/claude/emulator/index.js');
-      const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+      const http = new UpstreamHttp();
       const headers = {
         'x-api-key': spec.apiKey,
         'anthropic-version': '2023-06-01',
@@ -77,10 +78,11 @@ async function start(): Promise<Record<string, unknown>> {
       const app = Fastify();
       app.get('/raw', async (req, reply) => {
         const q = req.query as { day?: string; n?: string };
-        const url = `${spec.vendorUrl}${CLAUDE_CODE_REPORT_PATH}?starting_at=${q.day}&limit=1000${q.n ? `&n=${q.n}` : ''}`;
-        const res = await request(url, { headers, dispatcher: agent });
-        const text = await res.body.text();
-        reply.status(res.statusCode).type('application/json').send(`{"result":[${text}]}`);
+        const url = new URL(
+          `${spec.vendorUrl}${CLAUDE_CODE_REPORT_PATH}?starting_at=${q.day}&limit=1000${q.n ? `&n=${q.n}` : ''}`,
+        );
+        const res = await http.send({ url, method: 'GET', headers, timeoutMs: 30_000 });
+        reply.status(res.status).type('application/json').send(`{"result":[${res.text}]}`);
       });
       const address = await app.listen({ host: '127.0.0.1', port: 0 });
       return { url: address };
