@@ -5,7 +5,8 @@
  *   node --import tsx bench/servers.ts '<json ServerSpec>'
  *
  * Roles: `emulator` (the Claude emulator, clock pinned), `fake` (bench/fake-claude-code.ts),
- * `bare` (a bare Fastify no-op route, the floor for target 5) and `gateway` (createRuntime with a
+ * `bare` (a bare Fastify no-op route, the floor for target 5), `passthrough` (one route passing
+ * the vendor's body on, the floor shown for targets 2 and 4) and `gateway` (createRuntime with a
  * real account pointing at a vendor). Each answers `{type:'ready', url, …}` over IPC, then serves
  * IPC requests `{id, type}` for `cpu` (process.cpuUsage), `rss-reset` and `rss-peak` (peak RSS
  * of this process: the kernel's VmHWM where readable, plus a 5 ms sampler of

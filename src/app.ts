@@ -16,7 +16,7 @@ import { ErrorEnvelope } from './errors.js';
 import { handleError } from './http/errors.js';
 import { parseQueryString } from './http/query.js';
 import { Metrics } from './http/metrics.js';
-import { authPlugin } from './http/auth-hook.js';
+import { authPlugin, DOCS_PREFIX } from './http/auth-hook.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/accounts.js';
 import { usageRoutes } from './routes/usage.js';
@@ -123,6 +123,9 @@ async function assembleApp(
     route.onResponse = [...hookList(route.onResponse), record];
   });
 
+  // Before any route, so that every route registered after it, wherever, gets the token check
+  // unless it is public (see the plugin).
+  await app.register(authPlugin, { tokens: deps.tokens });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -139,9 +142,7 @@ async function assembleApp(
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
-
-  await app.register(authPlugin, { tokens: deps.tokens });
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { docExpansion: 'list' } });
   await app.register(healthRoutes, { deps, metrics });
   await app.register(docsRoutes);
   await app.register(accountRoutes, { deps });

@@ -66,7 +66,7 @@ export class Rig {
     });
   }
 
-  /** The reference floor of targets 2 and 4: a minimal Fastify + undici pass-through. */
+  /** The reference floor of targets 2 and 4: one Fastify route passing the vendor's body on through the gateway's own HTTP client. */
   passthrough(): Promise<Child> {
     return this.once('passthrough', async () => {
       const emu = await this.emulator();

@@ -116,7 +116,7 @@ export async function runLatency(rig: Rig, which: Set<string>): Promise<Row[]> {
       });
       rows.push({
         id: '2b',
-        what: '(info) the same for a minimal Fastify + undici pass-through',
+        what: '(info) the same for a pass-through (one route, same HTTP client)',
         measured: `p50 +${ms(cf.addedP50)} (${cf.p50.toFixed(3)} vs ${cf.directP50.toFixed(3)})`,
         target: '—',
         pass: null,

@@ -149,9 +149,17 @@ export async function runThroughput(rig: Rig, which: Set<string>): Promise<Row[]
       servers: [pt, emu],
     };
     const [d2, f] = await interleavedThroughput(direct, floor);
-    const info = row('4b', '(info) the same for a minimal Fastify + undici pass-through', '—', 0, d2, f, {
-      request: floor.target.path(0),
-    });
+    const info = row(
+      '4b',
+      '(info) the same for a pass-through (one route, same HTTP client)',
+      '—',
+      0,
+      d2,
+      f,
+      {
+        request: floor.target.path(0),
+      },
+    );
     rows.push({ ...info, pass: null });
   }
   if (which.has('5')) {

@@ -73,61 +73,70 @@ export class UpstreamHttp {
         clearTimeout(timer);
         reject(transportError(err, req.timeoutMs));
       };
-      // One timer for the whole call (connect, headers and body), cleared when the call ends.
+      // One deadline for the whole call (queue, connect, headers and body), cleared when it ends.
       const timer = setTimeout(() => {
         const err = new UpstreamTransportError(`no answer within ${req.timeoutMs} ms`, 'timeout');
         controller?.abort(err);
         fail(err);
       }, req.timeoutMs);
-      this.dispatcher.dispatch(
-        {
-          origin: req.url.origin,
-          path: `${req.url.pathname}${req.url.search}`,
-          method: req.method,
-          headers: req.headers,
-          body: req.body ?? null,
-          headersTimeout: req.timeoutMs,
-          bodyTimeout: req.timeoutMs,
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(c) {
+          controller = c;
+          if (settled) c.abort(new UpstreamTransportError('call ended before it started', 'network'));
         },
-        {
-          onRequestStart(c) {
-            controller = c;
-            if (settled) c.abort(new UpstreamTransportError('call ended before it started', 'network'));
-          },
-          onResponseStart(_c, statusCode, responseHeaders) {
-            status = statusCode;
-            headers = flattenHeaders(responseHeaders);
-          },
-          onResponseData(c, chunk) {
-            size += chunk.length;
-            if (size > maxBodyBytes) {
-              const err = new UpstreamTransportError(
-                `vendor body larger than ${maxBodyBytes} bytes`,
-                'network',
-              );
-              c.abort(err);
-              fail(err);
-              return;
-            }
-            chunks.push(chunk);
-          },
-          onResponseEnd() {
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-            resolve({
-              status,
-              headers,
-              text: body.toString('utf8'),
-              durationMs: performance.now() - started,
-            });
-          },
-          onResponseError(_c, err) {
+        onResponseStart(_c, statusCode, responseHeaders) {
+          status = statusCode;
+          headers = flattenHeaders(responseHeaders);
+        },
+        onResponseData(c, chunk) {
+          size += chunk.length;
+          if (size > maxBodyBytes) {
+            const err = new UpstreamTransportError(
+              `vendor body larger than ${maxBodyBytes} bytes`,
+              'network',
+            );
+            c.abort(err);
             fail(err);
-          },
+            return;
+          }
+          chunks.push(chunk);
         },
-      );
+        onResponseEnd() {
+          if (settled) return;
+          let text: string;
+          try {
+            const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+            text = body.toString('utf8');
+          } catch (err) {
+            // A body past the longest string V8 makes (possible only with a raised body limit).
+            fail(err);
+            return;
+          }
+          settled = true;
+          clearTimeout(timer);
+          resolve({ status, headers, text, durationMs: performance.now() - started });
+        },
+        onResponseError(_c, err) {
+          fail(err);
+        },
+      };
+      try {
+        this.dispatcher.dispatch(
+          {
+            origin: req.url.origin,
+            path: `${req.url.pathname}${req.url.search}`,
+            method: req.method,
+            headers: req.headers,
+            body: req.body ?? null,
+            headersTimeout: req.timeoutMs,
+            bodyTimeout: req.timeoutMs,
+          },
+          handler,
+        );
+      } catch (err) {
+        // undici's own dispatchers report through onResponseError; another one may throw.
+        fail(err);
+      }
     });
   }
 

@@ -1,5 +1,8 @@
 import t from 'tap';
 import { Writable } from 'node:stream';
+import Fastify from 'fastify';
+import type pino from 'pino';
+import { AccessLog, LazyChildLogger } from '../../src/http/access-log.js';
 import { startClaudeEmulator, SANDBOX_ADMIN_API_KEY } from '../../connectors/claude/emulator/index.js';
 import { startGateway, TOKENS } from '../helpers/gateway.js';
 import { NOW } from '../helpers/claude.js';
@@ -165,4 +168,33 @@ t.test('logs: no access lines above info', async (t) => {
   gw.runtime.app.log.warn('probe');
   const msgs = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
   t.same(msgs, ['probe'], 'only the warning written on purpose');
+});
+
+t.test("logs: a route's own log level holds for its access line", async (t) => {
+  const { stream, lines } = captureLines();
+  const accessLog = new AccessLog();
+  const app = Fastify({
+    logger: { level: 'info', stream },
+    logController: accessLog,
+    childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger, bindings, options),
+  });
+  accessLog.writeTo({ logger: app.log as unknown as pino.Logger, stream });
+  app.get('/quiet', { logLevel: 'warn' }, async () => 'q');
+  app.get('/loud', async (request) => {
+    request.log.info('handler says hi');
+    return 'l';
+  });
+  t.teardown(() => app.close());
+  await app.inject({ method: 'GET', url: '/quiet' });
+  await app.inject({ method: 'GET', url: '/loud' });
+  const msgs = lines.map((l) => JSON.parse(l) as { msg: string; url?: string; reqId?: string });
+  t.same(
+    msgs.map((m) => [m.msg, m.url]),
+    [
+      ['handler says hi', undefined],
+      ['request completed', '/loud'],
+    ],
+    'nothing for the quiet route; the loud one logs and is logged',
+  );
+  t.equal(msgs[0]?.reqId, msgs[1]?.reqId, 'under one request id');
 });

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Agent, type Dispatcher } from 'undici';
 import { UpstreamHttp, UpstreamTransportError } from '../../src/engine/http.js';
 
 /** A real vendor on loopback whose answer each test chooses. */
@@ -145,4 +146,60 @@ t.test('a vendor that drops the connection mid-body is a network error', async (
   const err = await http.send(get(`${v.url}/x`)).catch((e: unknown) => e);
   t.type(err, UpstreamTransportError);
   t.equal((err as UpstreamTransportError).kind, 'network');
+});
+
+t.test('the deadline covers the whole call: a body that keeps trickling in still times out', async (t) => {
+  const v = await vendor((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    // A byte every 40 ms: undici's own body timeout (idle time between chunks) never fires.
+    const timer = setInterval(() => res.write(' '), 40);
+    res.on('close', () => clearInterval(timer));
+  });
+  const http = new UpstreamHttp();
+  t.teardown(async () => {
+    await http.close();
+    await v.close();
+  });
+  const started = performance.now();
+  const err = await http.send(get(`${v.url}/trickle`, 300)).catch((e: unknown) => e);
+  const took = performance.now() - started;
+  t.type(err, UpstreamTransportError);
+  t.equal((err as UpstreamTransportError).kind, 'timeout');
+  t.ok(took >= 290 && took < 1500, `gave up at the deadline (${Math.round(took)} ms)`);
+});
+
+t.test('a call still queued for a connection at its deadline times out, and the pool recovers', async (t) => {
+  const v = await vendor((req, res) => {
+    const delay = req.url === '/slow' ? 400 : 0;
+    setTimeout(() => res.end('{"ok":true}'), delay);
+  });
+  const agent = new Agent({ connections: 1 });
+  const http = new UpstreamHttp(agent);
+  t.teardown(async () => {
+    await agent.close();
+    await v.close();
+  });
+  const slow = http.send(get(`${v.url}/slow`, 2000));
+  const started = performance.now();
+  const queued = await http.send(get(`${v.url}/fast`, 100)).catch((e: unknown) => e);
+  t.type(queued, UpstreamTransportError, 'the queued call failed');
+  t.equal((queued as UpstreamTransportError).kind, 'timeout');
+  t.ok(performance.now() - started < 350, 'at its own deadline, not when the connection freed up');
+  t.equal((await slow).text, '{"ok":true}', 'the call holding the connection completes');
+  t.equal((await http.send(get(`${v.url}/fast`))).text, '{"ok":true}', 'and the next call goes through');
+});
+
+t.test('a dispatcher that throws is a network error, not a hang', async (t) => {
+  const throwing = {
+    dispatch() {
+      throw new Error('dispatcher is broken');
+    },
+  } as unknown as Dispatcher;
+  const http = new UpstreamHttp(throwing);
+  const started = performance.now();
+  const err = await http.send(get('http://127.0.0.1:9/x', 5000)).catch((e: unknown) => e);
+  t.type(err, UpstreamTransportError);
+  t.equal((err as UpstreamTransportError).kind, 'network');
+  t.match((err as Error).message, /dispatcher is broken/);
+  t.ok(performance.now() - started < 1000, 'at once');
 });
