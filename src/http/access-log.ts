@@ -106,7 +106,9 @@ export class AccessLog extends LogController {
       method: request.method,
       url: request.url,
       statusCode: reply.statusCode,
-      responseTime: reply.elapsedTime,
+      // Milliseconds to the microsecond: a shorter number to read, and to format (a full double
+      // took a fifth of the line's cost).
+      responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
     };
     if (error) {
       reply.log.error({ ...line, err: error }, 'request errored');
@@ -121,7 +123,16 @@ export class AccessLog extends LogController {
     const level = target.logger.levels.values[reply.log.level];
     if (level === undefined || level > INFO) return;
     target.stream.write(
-      `{"level":${INFO},"time":${Date.now()}${this.#bindings},"${this.requestIdLogLabel}":${JSON.stringify(request.id)},"method":${JSON.stringify(line.method)},"url":${JSON.stringify(line.url)},"statusCode":${line.statusCode},"responseTime":${Number.isFinite(line.responseTime) ? line.responseTime : null},"msg":"request completed"}\n`,
+      `{"level":${INFO},"time":${Date.now()}${this.#bindings},"${this.requestIdLogLabel}":${jsonString(request.id)},"method":${jsonString(line.method)},"url":${jsonString(line.url)},"statusCode":${line.statusCode},"responseTime":${Number.isFinite(line.responseTime) ? line.responseTime : null},"msg":"request completed"}\n`,
     );
   }
+}
+
+/** What JSON needs escaped: quotes, backslashes, control characters and (lone) surrogates. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A string as JSON; most need no escaping, and a test is cheaper than JSON.stringify. */
+export function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }

@@ -2,7 +2,7 @@ import t from 'tap';
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import type pino from 'pino';
-import { AccessLog, LazyChildLogger } from '../../src/http/access-log.js';
+import { AccessLog, LazyChildLogger, jsonString } from '../../src/http/access-log.js';
 import { startClaudeEmulator, SANDBOX_ADMIN_API_KEY } from '../../connectors/claude/emulator/index.js';
 import { startGateway, TOKENS } from '../helpers/gateway.js';
 import { NOW } from '../helpers/claude.js';
@@ -197,4 +197,25 @@ t.test("logs: a route's own log level holds for its access line", async (t) => {
     'nothing for the quiet route; the loud one logs and is logged',
   );
   t.equal(msgs[0]?.reqId, msgs[1]?.reqId, 'under one request id');
+});
+
+t.test('logs: strings in the access line are the JSON of JSON.stringify', async (t) => {
+  const samples = [
+    '',
+    '/whoami',
+    '/usage?date=2026-03-10&remote_query[n]=1',
+    'J\u00fcrgen \u65e5\u672c',
+    'quote " and backslash \\',
+    'tab\tnewline\ncontrol\u0001del\u007f',
+    'pair \ud83d\ude00',
+    'lone \ud83d and \ude00',
+    '\u2028\u2029',
+  ];
+  for (let c = 0; c < 0x100; c++) samples.push(`a${String.fromCharCode(c)}b`);
+  // Compared all at once: some samples would break a test name on their own.
+  t.same(
+    samples.map((s) => jsonString(s)),
+    samples.map((s) => JSON.stringify(s)),
+  );
+  t.equal(samples.length, 265);
 });
