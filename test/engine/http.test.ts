@@ -1,24 +1,31 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import { UpstreamHttp, UpstreamTransportError } from '../../src/engine/http.js';
 
-/** A real vendor on loopback whose answer each test chooses. */
+/** A real vendor on loopback whose answer each test chooses; closed when the test ends. */
 async function vendor(
+  t: Test,
   handle: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  t.teardown(close);
+  return { url: `http://127.0.0.1:${port}`, close };
+}
+
+/** The client under test, closed when the test ends. */
+function client(t: Test, ...args: ConstructorParameters<typeof UpstreamHttp>): UpstreamHttp {
+  const http = new UpstreamHttp(...args);
+  t.teardown(() => http.close());
+  return http;
 }
 
 const get = (url: string, timeoutMs = 2000) => ({
@@ -30,7 +37,7 @@ const get = (url: string, timeoutMs = 2000) => ({
 
 t.test('a body in many chunks arrives whole, with its status and headers', async (t) => {
   const seen: Record<string, unknown> = {};
-  const v = await vendor((req, res) => {
+  const v = await vendor(t, (req, res) => {
     seen.url = req.url;
     seen.key = req.headers['x-api-key'];
     res.writeHead(207, { 'Content-Type': 'application/json', 'Set-Cookie': ['a=1', 'b=2'] });
@@ -45,11 +52,7 @@ t.test('a body in many chunks arrives whole, with its status and headers', async
     };
     next();
   });
-  const http = new UpstreamHttp();
-  t.teardown(async () => {
-    await http.close();
-    await v.close();
-  });
+  const http = client(t);
   const res = await http.send(get(`${v.url}/v1/usage?a=1&b=%20`));
   t.equal(res.status, 207);
   t.equal(seen.url, '/v1/usage?a=1&b=%20', 'path and query sent as given');
@@ -63,22 +66,18 @@ t.test('a body in many chunks arrives whole, with its status and headers', async
 });
 
 t.test('an empty body is an empty text', async (t) => {
-  const v = await vendor((_req, res) => {
+  const v = await vendor(t, (_req, res) => {
     res.writeHead(204);
     res.end();
   });
-  const http = new UpstreamHttp();
-  t.teardown(async () => {
-    await http.close();
-    await v.close();
-  });
+  const http = client(t);
   const res = await http.send(get(`${v.url}/x`));
   t.equal(res.status, 204);
   t.equal(res.text, '');
 });
 
 t.test('no answer within the deadline is a timeout, whether headers or body lag', async (t) => {
-  const v = await vendor((req, res) => {
+  const v = await vendor(t, (req, res) => {
     if (req.url === '/slow-body') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"data":[');
@@ -86,11 +85,7 @@ t.test('no answer within the deadline is a timeout, whether headers or body lag'
     }
     // /silent: never answers
   });
-  const http = new UpstreamHttp();
-  t.teardown(async () => {
-    await http.close();
-    await v.close();
-  });
+  const http = client(t);
   for (const path of ['/silent', '/slow-body']) {
     const started = performance.now();
     const err = await http.send(get(`${v.url}${path}`, 150)).catch((e: unknown) => e);
@@ -102,30 +97,24 @@ t.test('no answer within the deadline is a timeout, whether headers or body lag'
 });
 
 t.test('a body over the limit is refused, not buffered', async (t) => {
-  const v = await vendor((_req, res) => {
+  const v = await vendor(t, (_req, res) => {
     res.writeHead(200);
     res.end('x'.repeat(10_000));
   });
-  const http = new UpstreamHttp(undefined, { maxBodyBytes: 1000 });
-  t.teardown(async () => {
-    await http.close();
-    await v.close();
-  });
+  const http = client(t, undefined, { maxBodyBytes: 1000 });
   const err = await http.send(get(`${v.url}/big`)).catch((e: unknown) => e);
   t.type(err, UpstreamTransportError);
   t.equal((err as UpstreamTransportError).kind, 'network');
   t.match((err as Error).message, /larger than 1000 bytes/);
-  const small = new UpstreamHttp(undefined, { maxBodyBytes: 10_000 });
-  t.teardown(() => small.close());
+  const small = client(t, undefined, { maxBodyBytes: 10_000 });
   t.equal((await small.send(get(`${v.url}/big`))).text.length, 10_000, 'exactly the limit is fine');
 });
 
 t.test('a vendor that cannot be reached is a network error', async (t) => {
-  const v = await vendor(() => {});
+  const v = await vendor(t, () => {});
   const url = v.url;
   await v.close();
-  const http = new UpstreamHttp();
-  t.teardown(() => http.close());
+  const http = client(t);
   const err = await http.send(get(`${url}/x`)).catch((e: unknown) => e);
   t.type(err, UpstreamTransportError);
   t.equal((err as UpstreamTransportError).kind, 'network');
@@ -133,33 +122,25 @@ t.test('a vendor that cannot be reached is a network error', async (t) => {
 });
 
 t.test('a vendor that drops the connection mid-body is a network error', async (t) => {
-  const v = await vendor((_req, res) => {
+  const v = await vendor(t, (_req, res) => {
     res.writeHead(200, { 'content-length': '1000' });
     res.write('{"data":[');
     setTimeout(() => res.socket?.destroy(), 20);
   });
-  const http = new UpstreamHttp();
-  t.teardown(async () => {
-    await http.close();
-    await v.close();
-  });
+  const http = client(t);
   const err = await http.send(get(`${v.url}/x`)).catch((e: unknown) => e);
   t.type(err, UpstreamTransportError);
   t.equal((err as UpstreamTransportError).kind, 'network');
 });
 
 t.test('the deadline covers the whole call: a body that keeps trickling in still times out', async (t) => {
-  const v = await vendor((_req, res) => {
+  const v = await vendor(t, (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     // A byte every 40 ms: undici's own body timeout (idle time between chunks) never fires.
     const timer = setInterval(() => res.write(' '), 40);
     res.on('close', () => clearInterval(timer));
   });
-  const http = new UpstreamHttp();
-  t.teardown(async () => {
-    await http.close();
-    await v.close();
-  });
+  const http = client(t);
   const started = performance.now();
   const err = await http.send(get(`${v.url}/trickle`, 300)).catch((e: unknown) => e);
   const took = performance.now() - started;
@@ -169,16 +150,13 @@ t.test('the deadline covers the whole call: a body that keeps trickling in still
 });
 
 t.test('a call still queued for a connection at its deadline times out, and the pool recovers', async (t) => {
-  const v = await vendor((req, res) => {
+  const v = await vendor(t, (req, res) => {
     const delay = req.url === '/slow' ? 400 : 0;
     setTimeout(() => res.end('{"ok":true}'), delay);
   });
   const agent = new Agent({ connections: 1 });
   const http = new UpstreamHttp(agent);
-  t.teardown(async () => {
-    await agent.close();
-    await v.close();
-  });
+  t.teardown(() => agent.close());
   const slow = http.send(get(`${v.url}/slow`, 2000));
   const started = performance.now();
   const queued = await http.send(get(`${v.url}/fast`, 100)).catch((e: unknown) => e);
