@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type onResponseHookHandler, type FastifyInstance } from 'fastify';
-import type pino from 'pino';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Redis, Cluster } from 'ioredis';
 import type { Config } from './config.js';
@@ -60,11 +59,12 @@ async function assembleApp(
   ownStream: BatchedLogDestination | undefined,
 ): Promise<FastifyInstance> {
   const accessLog = new AccessLog();
+  const logStream = deps.logStream ?? ownStream;
   const app = Fastify({
     logger: deps.logger ?? {
       level: deps.config.logLevel,
       redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
-      stream: deps.logStream ?? ownStream,
+      stream: logStream,
     },
     logController: accessLog,
     childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger, bindings, options),
@@ -82,10 +82,9 @@ async function assembleApp(
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const logStream = deps.logStream ?? ownStream;
   // Our own logger configuration: its access lines can be written without pino (see AccessLog).
   if (deps.logger === undefined && logStream) {
-    accessLog.writeTo({ logger: app.log as unknown as pino.Logger, stream: logStream });
+    accessLog.writeTo({ logger: app.log as unknown as PinoLogger, stream: logStream });
   }
   if (ownStream) app.addHook('onClose', async () => ownStream.close());
   const metrics = deps.metrics ?? new Metrics();

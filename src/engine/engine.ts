@@ -68,44 +68,7 @@ export class UsageEngine {
     const result = await this.opts.runner.run(plan, state, runOpts);
     const nextCursor = result.next ? this.cursorFor(plan, result.next) : null;
     setRateHeaders(reply, result, plan.connector.spec.rate_limit_headers);
-    const shaped = result.rows.map((r) => shapeRow(r, req));
-    let body: Record<string, unknown>;
-    switch (req.format) {
-      case 'raw':
-        body = { result: result.bodies, next_cursor: nextCursor, result_count: result.bodies.length };
-        break;
-      case 'normalized': {
-        const flat = shaped.map((r) => normalizeRow(r, req.excludeFields));
-        body = {
-          result: req.keyBy ? keyRows(flat, req.keyBy) : flat,
-          next_cursor: nextCursor,
-          result_count: flat.length,
-        };
-        break;
-      }
-      default:
-        body = {
-          result: req.keyBy ? keyRows(shaped, req.keyBy) : shaped,
-          next_cursor: nextCursor,
-          result_count: shaped.length,
-        };
-    }
-    if (result.partial) body.is_partial_response = true;
-    if (req.format === 'debug') body.debug = debugView(result, nextCursor);
-    // raw: the vendor bodies go out as the vendor's own text (parsed only for paging), not
-    // re-serialized; the envelope around them is the same JSON.
-    let text: string;
-    if (req.format === 'raw') {
-      text = `{"result":[${result.texts.join(',')}],"next_cursor":${JSON.stringify(nextCursor)},"result_count":${result.texts.length}${result.partial ? ',"is_partial_response":true' : ''}}`;
-    } else if (req.format !== 'normalized' && !req.keyBy && result.calls.some((c) => c.cacheHit)) {
-      // Rows of cached pages through rowsJson: their records are shared by every hit, so each is
-      // serialized once. Fresh records go through plain JSON.stringify below, which is faster for
-      // text written once (0.29 vs 0.37 ms for 100 rows).
-      const { result: _rows, ...rest } = body;
-      text = `{"result":${rowsJson(shaped)},${JSON.stringify(rest).slice(1)}`;
-    } else {
-      text = JSON.stringify(body);
-    }
+    let text = req.format === 'raw' ? rawText(result, nextCursor) : rowsText(result, req, nextCursor);
     // Vendor bodies are shown as they came; a vendor that echoes a key back must not leak it.
     if (req.format === 'debug' || req.format === 'raw')
       text = scrubSecrets(text, Object.values(account.credentials));
@@ -175,6 +138,44 @@ export class UsageEngine {
     }
     raw.end();
   }
+}
+
+/**
+ * The raw answer: the vendor bodies go out as the vendor's own text (parsed only for paging), not
+ * re-serialized; the envelope around them is the same JSON as every other format's.
+ */
+function rawText(result: PageResult, nextCursor: string | null): string {
+  return `{"result":[${result.texts.join(',')}],"next_cursor":${JSON.stringify(nextCursor)},"result_count":${result.texts.length}${result.partial ? ',"is_partial_response":true' : ''}}`;
+}
+
+/** The answer of the row formats (unified, normalized, debug). */
+function rowsText(result: PageResult, req: UsageRequest, nextCursor: string | null): string {
+  const shaped = result.rows.map((r) => shapeRow(r, req));
+  let body: Record<string, unknown>;
+  if (req.format === 'normalized') {
+    const flat = shaped.map((r) => normalizeRow(r, req.excludeFields));
+    body = {
+      result: req.keyBy ? keyRows(flat, req.keyBy) : flat,
+      next_cursor: nextCursor,
+      result_count: flat.length,
+    };
+  } else {
+    body = {
+      result: req.keyBy ? keyRows(shaped, req.keyBy) : shaped,
+      next_cursor: nextCursor,
+      result_count: shaped.length,
+    };
+  }
+  if (result.partial) body.is_partial_response = true;
+  if (req.format === 'debug') body.debug = debugView(result, nextCursor);
+  if (req.format !== 'normalized' && !req.keyBy && result.calls.some((c) => c.cacheHit)) {
+    // Rows of cached pages through rowsJson: their records are shared by every hit, so each is
+    // serialized once. Fresh records go through plain JSON.stringify, which is faster for text
+    // written once (0.29 vs 0.37 ms for 100 rows).
+    const { result: _rows, ...rest } = body;
+    return `{"result":${rowsJson(shaped)},${JSON.stringify(rest).slice(1)}`;
+  }
+  return JSON.stringify(body);
 }
 
 function headersOf(reply: FastifyReply): Record<string, string> {

@@ -32,7 +32,7 @@ interface FetchedPage {
 export interface RunOptions {
   limit: number;
   ignoreLimit: boolean;
-  /** Raw format: collect vendor bodies instead of rows. */
+  /** Raw format: collect vendor bodies (as received) instead of rows. */
   raw: boolean;
   budget: number;
   remoteQuery: Record<string, string | string[]>;
@@ -42,7 +42,7 @@ export interface RunOptions {
 
 export interface PageResult {
   rows: UsageRow[];
-  bodies: unknown[];
+  /** Raw format: the vendor bodies as received. */
   texts: string[];
   next: PageState | null;
   partial: boolean;
@@ -76,7 +76,6 @@ export class PageRunner {
   async run(plan: Plan, start: PageState, opts: RunOptions): Promise<PageResult> {
     const calls: CallRecord[] = [];
     const rows: UsageRow[] = [];
-    const bodies: unknown[] = [];
     const texts: string[] = [];
     let state: PageState | null = { ...start };
     let partial = false;
@@ -134,10 +133,9 @@ export class PageRunner {
         if (state.p !== null) seen.add(`${state.w}:${String(state.p)}`);
         if (next !== null) seen.add(`${state.w}:${String(next)}`);
         if (opts.raw) {
-          bodies.push(fetched.page.body);
           texts.push(fetched.page.text);
           state = next !== null ? { w: state.w, p: next, o: 0 } : { w: state.w + 1, p: null, o: 0 };
-          if (fetched.page.records.length > 0 || bodies.length >= opts.limit) break;
+          if (fetched.page.records.length > 0 || texts.length >= opts.limit) break;
           continue;
         }
         const window = this.windowOf(plan, state.w);
@@ -163,7 +161,7 @@ export class PageRunner {
     }
     if (state && state.w >= plan.windows.length) state = null;
     const rule = this.rateRule(plan);
-    return { rows, bodies, texts, next: state, partial, isLooping, last, calls, rate, rule };
+    return { rows, texts, next: state, partial, isLooping, last, calls, rate, rule };
   }
 
   private map(plan: Plan, record: unknown, lookups: Lookups, window: DateWindow): UsageRow[] {
