@@ -5,8 +5,8 @@
  *   node --import tsx bench/servers.ts '<json ServerSpec>'
  *
  * Roles: `emulator` (the Claude emulator, clock pinned), `fake` (bench/fake-claude-code.ts),
- * `bare` (a bare Fastify no-op route, the floor for target 5), `passthrough` (one route passing
- * the vendor's body on, the floor shown for targets 2 and 4) and `gateway` (createRuntime with a
+ * `bare` (a bare Fastify no-op route, the floor for target 5), `passthrough` (a minimal Fastify +
+ * undici gateway, the floor shown for targets 2 and 4) and `gateway` (createRuntime with a
  * real account pointing at a vendor). Each answers `{type:'ready', url, …}` over IPC, then serves
  * IPC requests `{id, type}` for `cpu` (process.cpuUsage), `rss-reset` and `rss-peak` (peak RSS
  * of this process: the kernel's VmHWM where readable, plus a 5 ms sampler of
@@ -64,13 +64,12 @@ async function start(): Promise<Record<string, unknown>> {
       return { url: address };
     }
     case 'passthrough': {
-      // The least a gateway can do: one Fastify route, one vendor call through the gateway's own
-      // HTTP client (undici), the body passed on as text inside an envelope; no auth, logging,
-      // validation or parsing.
+      // The floor of targets 2 and 4, with no meterway code: what the issue calls a minimal
+      // Fastify + undici gateway. One route, one vendor call with undici's request(); the body is
+      // piped on untouched, or (parse) read whole and JSON.parse'd once before it is sent.
       const { default: Fastify } = await import('fastify');
-      const { UpstreamHttp } = await import('../src/engine/http.js');
+      const { request } = await import('undici');
       const { CLAUDE_CODE_REPORT_PATH } = await import('../connectors/claude/emulator/index.js');
-      const http = new UpstreamHttp();
       const headers = {
         'x-api-key': spec.apiKey,
         'anthropic-version': '2023-06-01',
@@ -79,11 +78,13 @@ async function start(): Promise<Record<string, unknown>> {
       const app = Fastify();
       app.get('/raw', async (req, reply) => {
         const q = req.query as { day?: string; n?: string };
-        const url = new URL(
-          `${spec.vendorUrl}${CLAUDE_CODE_REPORT_PATH}?starting_at=${q.day}&limit=1000${q.n ? `&n=${q.n}` : ''}`,
-        );
-        const res = await http.send({ url, method: 'GET', headers, timeoutMs: 30_000 });
-        reply.status(res.status).type('application/json').send(`{"result":[${res.text}]}`);
+        const url = `${spec.vendorUrl}${CLAUDE_CODE_REPORT_PATH}?starting_at=${q.day}&limit=1000${q.n ? `&n=${q.n}` : ''}`;
+        const res = await request(url, { headers });
+        reply.status(res.statusCode).type('application/json');
+        if (!spec.parse) return reply.send(res.body);
+        const text = await res.body.text();
+        JSON.parse(text);
+        return reply.send(text);
       });
       const address = await app.listen({ host: '127.0.0.1', port: 0 });
       return { url: address };

@@ -8,5 +8,6 @@ export type ServerSpec =
   | { role: 'emulator' }
   | { role: 'fake'; recordsPerDay: number; modelsPerRecord: number }
   | { role: 'bare' }
-  | { role: 'passthrough'; vendorUrl: string; apiKey: string }
+  /** `parse`: also read the whole body and JSON.parse it once, as a gateway must to find paging fields. */
+  | { role: 'passthrough'; vendorUrl: string; apiKey: string; parse: boolean }
   | { role: 'gateway'; vendorUrl: string; apiKey: string; cache: 'none' | 'memory'; budget: number };

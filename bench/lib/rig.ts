@@ -66,11 +66,14 @@ export class Rig {
     });
   }
 
-  /** The reference floor of targets 2 and 4: one Fastify route passing the vendor's body on through the gateway's own HTTP client. */
-  passthrough(): Promise<Child> {
-    return this.once('passthrough', async () => {
+  /**
+   * The floor of targets 2 and 4: a minimal Fastify + undici gateway (no meterway code) on the
+   * same emulator, piping the body on (`parse` false) or parsing it once first (`parse` true).
+   */
+  passthrough(parse: boolean): Promise<Child> {
+    return this.once(`passthrough-${parse}`, async () => {
       const emu = await this.emulator();
-      return startServer({ role: 'passthrough', vendorUrl: emu.url, apiKey: SANDBOX_ADMIN_API_KEY });
+      return startServer({ role: 'passthrough', vendorUrl: emu.url, apiKey: SANDBOX_ADMIN_API_KEY, parse });
     });
   }
 

@@ -17,7 +17,7 @@ import { closedLoop, pool, type Target } from '../lib/load.js';
 import { cpuMs, type Child } from '../lib/children.js';
 import { directPath, usagePath, GATEWAY_HEADERS, VENDOR_HEADERS, type Rig, type Row } from '../lib/rig.js';
 import { median, round } from '../lib/stats.js';
-import { RAW_DAY } from './latency.js';
+import { FLOOR_PARSED, FLOOR_PIPED, RAW_DAY } from './latency.js';
 
 const CONNECTIONS = 32;
 const ROUNDS = 4;
@@ -138,29 +138,19 @@ export async function runThroughput(rig: Rig, which: Set<string>): Promise<Row[]
         direct: direct.target.path(0),
       }),
     );
-    const pt = await rig.passthrough();
-    const floor: Side = {
-      target: {
-        label: 'passthrough',
-        origin: pt.url,
-        path: (i) => `/raw?day=${RAW_DAY}&n=${i}`,
-        headers: {},
-      },
-      servers: [pt, emu],
-    };
-    const [d2, f] = await interleavedThroughput(direct, floor);
-    const info = row(
-      '4b',
-      '(info) the same for a pass-through (one route, same HTTP client)',
-      '—',
-      0,
-      d2,
-      f,
-      {
-        request: floor.target.path(0),
-      },
-    );
-    rows.push({ ...info, pass: null });
+    for (const [id, what, parse] of [
+      ['4b', FLOOR_PIPED, false],
+      ['4c', FLOOR_PARSED, true],
+    ] as const) {
+      const pt = await rig.passthrough(parse);
+      const floor: Side = {
+        target: { label: id, origin: pt.url, path: (i) => `/raw?day=${RAW_DAY}&n=${i}`, headers: {} },
+        servers: [pt, emu],
+      };
+      const [d2, f] = await interleavedThroughput(direct, floor);
+      const info = row(id, what, '—', 0, d2, f, { request: floor.target.path(0) });
+      rows.push({ ...info, pass: null });
+    }
   }
   if (which.has('5')) {
     const bare = await rig.bare();
