@@ -2,14 +2,15 @@
  * Target 6: `truto_response_format=stream` keeps memory flat. A bench-only fake vendor
  * (bench/fake-claude-code.ts) serves 1,000 records a day (one vendor page) with 3 models each,
  * i.e. 3,000 `user_usage` rows a day; the gateway streams 34 days (102,000 rows) and 334 days
- * (1,002,000 rows), all consumed by the client as fast as it can. (More rows a day would need
- * more vendor pages per day, which the gateway re-reads for each 1,000-row step of the stream,
- * and fewer would not fit 1M rows into the 366 days a request may span.)
+ * (1,002,000 rows), all consumed by the client as fast as it can. (The gateway streams an
+ * aggregated report a day at a time, reading each day whole first, so more rows a day would
+ * measure a bigger step rather than a longer stream, and fewer would not fit 1M rows into the 366
+ * days a request may span.)
  *
  * Peak RSS is the gateway process's (kernel VmHWM, reset just before the measured request;
  * cross-checked by a 5 ms sampler inside the gateway). Every measurement uses a fresh gateway
  * process (memory a process once took is not given back, so an earlier big stream would
- * inflate a later small one), warmed by two 1-day streams; sizes alternate (100k, 1M, 1M, 100k,
+ * inflate a later small one), warmed by two 3-day streams; sizes alternate (100k, 1M, 1M, 100k,
  * …). First byte = time from sending the request to the first body byte. The gateway has a
  * no-op response cache, so the peak is the streaming path's own and not the fill level of the
  * response cache (a bounded LRU measured by nothing here).
@@ -26,6 +27,7 @@ const MODELS_PER_RECORD = 3;
 const ROWS_PER_DAY = RECORDS_PER_DAY * MODELS_PER_RECORD;
 const END_DAY = '2026-03-20';
 const ROUNDS = 3;
+const WARMUP_DAYS = 3;
 /** Days streamed for "100k" and "1M" rows. */
 const SIZES = [34, 334];
 const MB = 1024 * 1024;
@@ -98,9 +100,10 @@ async function measureOnce(vendor: Child, days: number): Promise<Measured> {
   });
   const client = new Client(gw.url, { keepAliveTimeout: 60_000, bodyTimeout: 0, headersTimeout: 0 });
   try {
+    // Two 3-day streams: six steps through the stream path (one per day) before the measured one.
     for (let i = 0; i < 2; i++) {
-      const w = await streamRows(client, gw.url, streamPath(1));
-      if (w.status !== 200 || w.rows !== ROWS_PER_DAY)
+      const w = await streamRows(client, gw.url, streamPath(WARMUP_DAYS));
+      if (w.status !== 200 || w.rows !== WARMUP_DAYS * ROWS_PER_DAY)
         throw new Error(`warm-up stream: HTTP ${w.status}, ${w.rows} rows`);
     }
     const reset = await gw.ask<{ hwmReset: boolean }>('rss-reset');
