@@ -81,8 +81,12 @@ export class UpstreamHttp {
       }, req.timeoutMs);
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(c) {
+          // A call whose deadline passed while it waited for a connection is dropped here, as it
+          // reaches the socket. Throwing makes undici fail the request before writing it and
+          // keep the socket; aborting through the controller would close a healthy keep-alive
+          // connection on the way.
+          if (settled) throw new UpstreamTransportError('call ended before it started', 'timeout');
           controller = c;
-          if (settled) c.abort(new UpstreamTransportError('call ended before it started', 'network'));
         },
         onResponseStart(_c, statusCode, responseHeaders) {
           status = statusCode;
