@@ -36,11 +36,13 @@ export class UsageEngine {
     reply: FastifyReply,
     log: FastifyBaseLogger,
   ): Promise<void> {
+    // The hash that ties a cursor to its query, worked out only when a cursor is read or written.
+    let hash: string | undefined;
+    const hashOfQuery = () => (hash ??= queryHash(tenant, req.query as Record<string, unknown>));
     let payload: CursorPayload | undefined;
-    if (req.cursor)
-      payload = this.opts.cursors.decode(req.cursor, queryHash(tenant, req.query as Record<string, unknown>));
+    if (req.cursor) payload = this.opts.cursors.decode(req.cursor, hashOfQuery());
     const range = payload ? { start: new Date(payload.r[0]), end: new Date(payload.r[1]) } : undefined;
-    const plan = makePlan(tenant, account, connector, req, this.opts.mappings, range, this.opts.now?.());
+    const plan = makePlan(account, connector, req, this.opts.mappings, range, this.opts.now?.());
     const state: PageState = payload?.s ?? { w: 0, p: null, o: 0 };
     if (state.w < 0 || state.w > plan.windows.length) {
       throw new AppError(
@@ -63,7 +65,7 @@ export class UsageEngine {
       return;
     }
     const result = await this.opts.runner.run(plan, state, runOpts);
-    const nextCursor = result.next ? this.cursorFor(plan, result.next) : null;
+    const nextCursor = result.next ? this.cursorFor(plan, result.next, hashOfQuery()) : null;
     setRateHeaders(reply, result, plan.connector.spec.rate_limit_headers);
     let text = req.format === 'raw' ? rawText(result, nextCursor) : rowsText(result, req, nextCursor);
     // Vendor bodies are shown as they came; a vendor that echoes a key back must not leak it.
@@ -74,10 +76,10 @@ export class UsageEngine {
     reply.status(200).type('application/json; charset=utf-8').send(Buffer.from(text, 'utf8'));
   }
 
-  private cursorFor(plan: Plan, state: PageState): string {
+  private cursorFor(plan: Plan, state: PageState, queryHash: string): string {
     return this.opts.cursors.encode({
       v: 1,
-      q: plan.queryHash,
+      q: queryHash,
       r: [plan.range.start.toISOString(), plan.range.end.toISOString()],
       s: state,
     });

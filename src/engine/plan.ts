@@ -6,7 +6,6 @@ import type { Connector } from './registry.js';
 import type { UsageRequest } from './usage-request.js';
 import { addDays, startOfUtcDay, DAY_MS } from './dates.js';
 import { splitWindows, type DateWindow } from './windows.js';
-import { queryHash } from './cursor.js';
 
 /** Everything decided before the first vendor call: what to call, over which windows, mapped how. */
 export interface Plan {
@@ -18,7 +17,6 @@ export interface Plan {
   mapping: CompiledMapping;
   range: { start: Date; end: Date };
   windows: DateWindow[];
-  queryHash: string;
   /** Unified parameters translated into the vendor's own, sent with every call. */
   vendorParams: Record<string, string | string[]>;
 }
@@ -48,7 +46,6 @@ const PUSHDOWN_ONLY: readonly (keyof UsageRequest['query'])[] = [
 ];
 
 export function makePlan(
-  tenant: string,
   account: Account,
   connector: Connector,
   req: UsageRequest,
@@ -122,7 +119,6 @@ export function makePlan(
     mapping,
     range: resolved,
     windows: splitWindows(resolved.start, resolved.end, resource.window),
-    queryHash: queryHash(tenant, req.query as Record<string, unknown>),
     vendorParams,
   };
 }

@@ -84,7 +84,7 @@ async function runAll(
   const req = toUsageRequest(
     Object.fromEntries(new URLSearchParams(`integrated_account_id=acc1&report_type=usage&${query}`)) as never,
   );
-  const plan = makePlan('t1', account, { spec, dir: '', implemented: true }, req, () => mapping, undefined);
+  const plan = makePlan(account, { spec, dir: '', implemented: true }, req, () => mapping, undefined);
   const opts: RunOptions = {
     limit: 1000,
     ignoreLimit: false,
@@ -277,11 +277,8 @@ t.test('date windows: a range is split into the vendor maximum and walked in ord
 t.test('a report type the connector does not have is a 400 naming the ones it has', async (t) => {
   const spec = specWith({ type: 'none' });
   const req = toUsageRequest({ integrated_account_id: 'acc1', report_type: 'summary' } as never);
-  t.throws(
-    () => makePlan('t1', account, { spec, dir: '', implemented: true }, req, () => mapping, undefined),
-    {
-      code: 'unsupported_report_type',
-      details: { parameter: 'report_type', allowed: ['usage'] },
-    },
-  );
+  t.throws(() => makePlan(account, { spec, dir: '', implemented: true }, req, () => mapping, undefined), {
+    code: 'unsupported_report_type',
+    details: { parameter: 'report_type', allowed: ['usage'] },
+  });
 });
