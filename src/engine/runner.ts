@@ -38,6 +38,12 @@ export interface RunOptions {
   remoteQuery: Record<string, string | string[]>;
   rowFilter: (row: UsageRow) => boolean;
   maxRows: number;
+  /**
+   * Vendor pages read by the caller's earlier runs of the same request (a stream's steps), so a
+   * vendor cursor that cycles back to one of them ends its window there too; each run keeps its
+   * own otherwise.
+   */
+  seenPages?: Set<string>;
 }
 
 export interface PageResult {
@@ -82,7 +88,7 @@ export class PageRunner {
     let isLooping = false;
     let last: FetchedPage | undefined;
     let rate: RateDecision | undefined;
-    const seen = new Set<string>();
+    const seen = opts.seenPages ?? new Set<string>();
     const upstreamCalls = () => calls.filter((c) => !c.cacheHit && !c.shared).length;
     const lookups = opts.raw ? {} : await this.loadLookups(plan, opts, calls);
 

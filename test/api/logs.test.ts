@@ -1,5 +1,7 @@
 import t from 'tap';
 import { Writable } from 'node:stream';
+import { get } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
 import type pino from 'pino';
 import { AccessLog, LazyChildLogger, jsonString } from '../../src/http/access-log.js';
@@ -219,3 +221,51 @@ t.test('logs: strings in the access line are the JSON of JSON.stringify', async 
   );
   t.equal(samples.length, 265);
 });
+
+t.test(
+  'logs: a client that leaves mid-stream ends the stream, which says so and calls the vendor no more',
+  async (t) => {
+    const emu = await startClaudeEmulator({ now: NOW, logger: false });
+    const { stream, lines } = captureLines();
+    const gw = await startGateway(
+      { METERWAY_ALLOW_CUSTOM_HOSTS: 'true', LOG_LEVEL: 'info' },
+      { now: () => NOW, logger: undefined, logStream: stream },
+    );
+    t.teardown(async () => {
+      await gw.close();
+      await emu.close();
+    });
+    const created = await gw.call('POST', '/integrated-accounts', {
+      body: {
+        id: 'cc',
+        integration: 'claude',
+        name: 'Northwind',
+        credentials: { admin_api_key: SANDBOX_ADMIN_API_KEY },
+        context: { base_url: emu.url },
+      },
+    });
+    t.equal(created.status, 201);
+    const address = await gw.runtime.app.listen({ host: '127.0.0.1', port: 0 });
+    // 78 days of one vendor call each: the client is gone long before the gateway gets to the end.
+    const url = `${address}/unified/usage-metering/usage?integrated_account_id=cc&report_type=activity&start_date=2026-01-01&end_date=2026-03-20&truto_response_format=stream`;
+    await new Promise<void>((resolve, reject) => {
+      const req = get(url, { headers: { authorization: `Bearer ${TOKENS.acme}` } }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+    });
+    const saw = () =>
+      lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'stream cut short: the client went away');
+    for (let waited = 0; !saw() && waited < 10_000; waited += 20) await sleep(20);
+    const line = saw();
+    t.ok(line, 'the stream noticed the client had gone and ended');
+    t.type(line?.rowsWritten, 'number');
+    const calls = emu.controls.requests;
+    t.ok(calls < 78, `stopped before the end of the range (${calls} vendor calls)`);
+    await sleep(300);
+    t.equal(emu.controls.requests, calls, 'and calls the vendor no more');
+  },
+);

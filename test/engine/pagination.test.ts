@@ -1,6 +1,7 @@
 import t from 'tap';
 import { MockAgent } from 'undici';
 import { PageRunner, type RunOptions } from '../../src/engine/runner.js';
+import { streamStepOptions } from '../../src/engine/engine.js';
 import { UpstreamCaller } from '../../src/engine/upstream.js';
 import { UpstreamHttp } from '../../src/engine/http.js';
 import { MemoryResponseCache } from '../../src/engine/cache.js';
@@ -63,10 +64,16 @@ function specWith(pagination: Pagination, extra: Partial<ConnectorSpec['resource
   } as ConnectorSpec;
 }
 
+/**
+ * Runs the request to its end as a client paging with `limit=1000` would, or (`stepOptions`) as
+ * the engine's stream steps through it; at most 50 runs, so a loop fails the test instead of
+ * hanging it.
+ */
 async function runAll(
   spec: ConnectorSpec,
   agent: MockAgent,
   query = 'start_date=2026-03-01&end_date=2026-03-02',
+  stepOptions: (o: RunOptions) => RunOptions = (o) => o,
 ) {
   const caller = new UpstreamCaller(
     new UpstreamHttp(agent),
@@ -85,7 +92,7 @@ async function runAll(
     Object.fromEntries(new URLSearchParams(`integrated_account_id=acc1&report_type=usage&${query}`)) as never,
   );
   const plan = makePlan(account, { spec, dir: '', implemented: true }, req, () => mapping, undefined);
-  const opts: RunOptions = {
+  const opts: RunOptions = stepOptions({
     limit: 1000,
     ignoreLimit: false,
     raw: false,
@@ -93,12 +100,13 @@ async function runAll(
     remoteQuery: {},
     rowFilter: () => true,
     maxRows: 10000,
-  };
+  });
   const ids: string[] = [];
   let state: PageState | null = { w: 0, p: null, o: 0 };
   let looping = false;
   const urls: string[] = [];
-  while (state) {
+  for (let runs = 0; state; runs++) {
+    if (runs === 50) throw new Error(`still paging after 50 runs: ${ids.join(',')}`);
     const res = await runner.run(plan, state, opts);
     ids.push(...res.rows.map((r) => r.metric_name as string));
     urls.push(...res.calls.map((c) => c.url));
@@ -253,6 +261,38 @@ t.test('a vendor cursor seen twice stops paging and is reported', async (t) => {
   );
   t.same(ids, ['a', 'b'], 'each page once');
   t.equal(looping, true);
+});
+
+t.test('a vendor cursor cycling back to an earlier page stops, in paging and in a stream', async (t) => {
+  for (const [how, stepOptions] of [
+    ['paging', (o: RunOptions) => o],
+    ['stream steps', streamStepOptions],
+  ] as const) {
+    // A -> B -> A: each page has a row, so a stream's steps (one page each) meet the cycle only
+    // across steps.
+    const agent = mockAgent();
+    const pool = agent.get(ORIGIN);
+    const base = '/things?from=2026-03-01&to=2026-03-02';
+    pool
+      .intercept({ path: base, method: 'GET' })
+      .reply(200, { items: [{ id: 'a' }], has_more: true, next_page: 'A' });
+    pool
+      .intercept({ path: `${base}&page=A`, method: 'GET' })
+      .reply(200, { items: [{ id: 'b' }], has_more: true, next_page: 'B' })
+      .persist();
+    pool
+      .intercept({ path: `${base}&page=B`, method: 'GET' })
+      .reply(200, { items: [{ id: 'c' }], has_more: true, next_page: 'A' })
+      .persist();
+    const { ids, looping } = await runAll(
+      specWith({ type: 'token', param: 'page', next_path: 'next_page', has_more_path: 'has_more' }),
+      agent,
+      undefined,
+      stepOptions,
+    );
+    t.same(ids, ['a', 'b', 'c'], `${how}: each page once`);
+    t.equal(looping, true, `${how}: the loop is reported`);
+  }
 });
 
 t.test('date windows: a range is split into the vendor maximum and walked in order', async (t) => {
