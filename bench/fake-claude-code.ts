@@ -15,7 +15,9 @@ import type { AddressInfo } from 'node:net';
 
 export const FAKE_API_KEY = 'sk-ant-admin01-bench-fake-vendor-000000000000000000000000000000000AA';
 export const FAKE_PATH = '/v1/organizations/usage_report/claude_code';
-const DAY_MARK = '\u0000DAY\u0000';
+// Placeholder of the day in the page templates; JSON.stringify leaves it as it is (a NUL-delimited
+// one came out escaped, was never replaced, and every record carried it as its date).
+const DAY_MARK = '@@DAY@@';
 const MODELS = [
   'claude-sonnet-4-5-20250929',
   'claude-opus-4-8',

@@ -89,6 +89,18 @@ interface Measured {
   seconds: number;
 }
 
+/** The rows carry the fake vendor's day, so the mapping's date work is really done. */
+async function checkDated(gw: Child): Promise<void> {
+  const day = '2026-03-19';
+  const res = await fetch(
+    `${gw.url}/unified/usage-metering/usage?integrated_account_id=${BENCH_ACCOUNT}&report_type=user_usage&date=${day}&limit=1`,
+    { headers: { authorization: `Bearer ${BENCH_TOKEN}` } },
+  );
+  const body = (await res.json()) as { result?: { start_date?: string }[] };
+  const got = body.result?.[0]?.start_date;
+  if (got !== `${day}T00:00:00.000Z`) throw new Error(`fake vendor rows are not dated ${day}: ${got}`);
+}
+
 async function measureOnce(vendor: Child, days: number): Promise<Measured> {
   const size = days * ROWS_PER_DAY;
   const gw = await startServer({
@@ -106,6 +118,7 @@ async function measureOnce(vendor: Child, days: number): Promise<Measured> {
       if (w.status !== 200 || w.rows !== WARMUP_DAYS * ROWS_PER_DAY)
         throw new Error(`warm-up stream: HTTP ${w.status}, ${w.rows} rows`);
     }
+    await checkDated(gw);
     const reset = await gw.ask<{ hwmReset: boolean }>('rss-reset');
     const baseline = await gw.ask<{ now: number }>('rss-peak');
     await gw.ask('rss-reset');

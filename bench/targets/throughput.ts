@@ -1,12 +1,13 @@
 /**
  * Targets 4 and 5: throughput, closed loop, 32 requests always in flight over an undici Pool of
- * 32 keep-alive connections, sides alternating in fixed-length batches (A B, B A, …).
+ * 32 keep-alive connections, sides taking turns in fixed-length batches (A B C, C B A, …).
  *
  * 4: gateway `raw` for one day (no-op response cache, default logging) vs the same emulator
  *    request sent directly. Every request carries a distinct `remote_query[n]` (and the direct
  *    one the same `&n=`), so the gateway's single-flight cannot merge concurrent identical calls:
  *    each gateway request is one real vendor call. The emulator ignores `n` and serves its
- *    pre-serialized page.
+ *    pre-serialized page. The floors 4b and 4c (a minimal Fastify + undici gateway, piping or
+ *    parsing the body) run in the same rotation, so all three ratios share one set of direct figures.
  * 5: `GET /whoami` on the gateway (auth, request id, info-level request logging, metrics) vs the
  *    same route on a bare Fastify app (no hooks, logger off) answering the same body.
  *
@@ -37,18 +38,23 @@ interface SideResult {
   errors: number;
 }
 
-async function interleavedThroughput(a: Side, b: Side): Promise<[SideResult, SideResult]> {
-  const pools = [pool(a.target.origin, CONNECTIONS), pool(b.target.origin, CONNECTIONS)];
-  const sides = [a, b];
+/**
+ * Throughput of each side in rounds: every round measures all sides one after the other (the
+ * order reversed every other round), so a round's figures share the machine's state of that
+ * moment and per-round ratios against the first side cancel most of it.
+ */
+async function interleavedThroughput(sides: Side[]): Promise<SideResult[]> {
+  const pools = sides.map((side) => pool(side.target.origin, CONNECTIONS));
   const counter = { i: 0 };
-  const rps: number[][] = [[], []];
-  const cpu: number[][] = [[], []];
-  const errors = [0, 0];
+  const rps: number[][] = sides.map(() => []);
+  const cpu: number[][] = sides.map(() => []);
+  const errors = sides.map(() => 0);
+  const order = sides.map((_, i) => i);
   try {
-    for (let s = 0; s < 2; s++)
+    for (let s = 0; s < sides.length; s++)
       await closedLoop(pools[s]!, sides[s]!.target, CONNECTIONS, WARMUP_MS, counter);
     for (let r = 0; r < ROUNDS; r++) {
-      for (const s of r % 2 === 0 ? [0, 1] : [1, 0]) {
+      for (const s of r % 2 === 0 ? order : [...order].reverse()) {
         const side = sides[s]!;
         const before = await Promise.all(side.servers.map((c) => c.ask<NodeJS.CpuUsage>('cpu')));
         const res = await closedLoop(pools[s]!, side.target, CONNECTIONS, BATCH_MS, counter);
@@ -62,13 +68,12 @@ async function interleavedThroughput(a: Side, b: Side): Promise<[SideResult, Sid
   } finally {
     await Promise.all(pools.map((p) => p.close()));
   }
-  const result = (s: number): SideResult => ({
+  return sides.map((_, s) => ({
     rps: median(rps[s]!),
     cpuMsPerReq: median(cpu[s]!),
     rounds: rps[s]!.map((x) => Math.round(x)),
     errors: errors[s]!,
-  });
-  return [result(0), result(1)];
+  }));
 }
 
 function row(
@@ -131,24 +136,30 @@ export async function runThroughput(rig: Rig, which: Set<string>): Promise<Row[]
       },
       servers: [gw, emu],
     };
-    const [d, g] = await interleavedThroughput(direct, gateway);
+    const piped = await rig.passthrough(false);
+    const parsed = await rig.passthrough(true);
+    const floor = (label: string, server: Child): Side => ({
+      target: { label, origin: server.url, path: (i) => `/raw?day=${RAW_DAY}&n=${i}`, headers: {} },
+      servers: [server, emu],
+    });
+    // All four in one rotation, so the floors' ratios share row 4's direct figures.
+    const [d, g, fp, fj] = await interleavedThroughput([
+      direct,
+      gateway,
+      floor('4b', piped),
+      floor('4c', parsed),
+    ]);
     rows.push(
-      row('4', `raw throughput, ${CONNECTIONS} connections, vs direct`, '≥ 0.50×', 0.5, d, g, {
+      row('4', `raw throughput, ${CONNECTIONS} connections, vs direct`, '≥ 0.50×', 0.5, d!, g!, {
         request: gateway.target.path(0),
         direct: direct.target.path(0),
       }),
     );
-    for (const [id, what, parse] of [
-      ['4b', FLOOR_PIPED, false],
-      ['4c', FLOOR_PARSED, true],
+    for (const [id, what, side] of [
+      ['4b', FLOOR_PIPED, fp!],
+      ['4c', FLOOR_PARSED, fj!],
     ] as const) {
-      const pt = await rig.passthrough(parse);
-      const floor: Side = {
-        target: { label: id, origin: pt.url, path: (i) => `/raw?day=${RAW_DAY}&n=${i}`, headers: {} },
-        servers: [pt, emu],
-      };
-      const [d2, f] = await interleavedThroughput(direct, floor);
-      const info = row(id, what, '—', 0, d2, f, { request: floor.target.path(0) });
+      const info = row(id, what, '—', 0, d!, side, { request: `/raw?day=${RAW_DAY}&n=0` });
       rows.push({ ...info, pass: null });
     }
   }
@@ -163,15 +174,15 @@ export async function runThroughput(rig: Rig, which: Set<string>): Promise<Row[]
       target: { label: 'gateway', origin: gw.url, path: () => '/whoami', headers: GATEWAY_HEADERS },
       servers: [gw],
     };
-    const [b, g] = await interleavedThroughput(base, ours);
+    const [b, g] = await interleavedThroughput([base, ours]);
     rows.push(
       row(
         '5',
         `GET /whoami (all hooks) vs bare Fastify route, ${CONNECTIONS} conns`,
         '≥ 0.80×',
         0.8,
-        b,
-        g,
+        b!,
+        g!,
         {},
       ),
     );
