@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Writable } from 'node:stream';
 import { get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,18 +25,21 @@ function captureLines(): { stream: Writable; lines: string[] } {
   return { stream, lines };
 }
 
-t.test('logs: one line per request, and no credential or token in any line', async (t) => {
+/**
+ * A gateway logging at `level` into kept lines, with account `cc` on a Claude emulator; both
+ * closed when the test ends.
+ */
+async function loggedClaudeGateway(t: Test, level: string) {
   const emu = await startClaudeEmulator({ now: NOW, logger: false });
   const { stream, lines } = captureLines();
   const gw = await startGateway(
-    { METERWAY_ALLOW_CUSTOM_HOSTS: 'true', LOG_LEVEL: 'debug' },
+    { METERWAY_ALLOW_CUSTOM_HOSTS: 'true', LOG_LEVEL: level },
     { now: () => NOW, logger: undefined, logStream: stream },
   );
   t.teardown(async () => {
     await gw.close();
     await emu.close();
   });
-
   const created = await gw.call('POST', '/integrated-accounts', {
     body: {
       id: 'cc',
@@ -47,6 +50,11 @@ t.test('logs: one line per request, and no credential or token in any line', asy
     },
   });
   t.equal(created.status, 201);
+  return { gw, emu, lines };
+}
+
+t.test('logs: one line per request, and no credential or token in any line', async (t) => {
+  const { gw, lines } = await loggedClaudeGateway(t, 'debug');
   const usage = await gw.call(
     'GET',
     '/unified/usage-metering/usage?integrated_account_id=cc&report_type=activity&date=2026-03-04&truto_response_format=debug',
@@ -225,26 +233,7 @@ t.test('logs: strings in the access line are the JSON of JSON.stringify', async 
 t.test(
   'logs: a client that leaves mid-stream ends the stream, which says so and calls the vendor no more',
   async (t) => {
-    const emu = await startClaudeEmulator({ now: NOW, logger: false });
-    const { stream, lines } = captureLines();
-    const gw = await startGateway(
-      { METERWAY_ALLOW_CUSTOM_HOSTS: 'true', LOG_LEVEL: 'info' },
-      { now: () => NOW, logger: undefined, logStream: stream },
-    );
-    t.teardown(async () => {
-      await gw.close();
-      await emu.close();
-    });
-    const created = await gw.call('POST', '/integrated-accounts', {
-      body: {
-        id: 'cc',
-        integration: 'claude',
-        name: 'Northwind',
-        credentials: { admin_api_key: SANDBOX_ADMIN_API_KEY },
-        context: { base_url: emu.url },
-      },
-    });
-    t.equal(created.status, 201);
+    const { gw, emu, lines } = await loggedClaudeGateway(t, 'info');
     const address = await gw.runtime.app.listen({ host: '127.0.0.1', port: 0 });
     // 78 days of one vendor call each: the client is gone long before the gateway gets to the end.
     const url = `${address}/unified/usage-metering/usage?integrated_account_id=cc&report_type=activity&start_date=2026-01-01&end_date=2026-03-20&truto_response_format=stream`;
