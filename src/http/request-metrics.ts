@@ -1,5 +1,8 @@
 import type { Metric, Registry } from 'prom-client';
 
+const REQUESTS_TOTAL = 'meterway_http_requests_total';
+const REQUEST_DURATION = 'meterway_http_request_duration_seconds';
+
 /** Upper bounds (seconds) of the request-duration histogram buckets. */
 export const REQUEST_DURATION_BUCKETS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -31,19 +34,13 @@ export class RequestMetrics {
 
   constructor(registry: Registry) {
     registry.registerMetric(
-      this.#metric(
-        'meterway_http_requests_total',
-        'counter',
-        'HTTP requests served, by route, method and status',
-        () => this.#counterValues(),
+      this.#metric(REQUESTS_TOTAL, 'counter', 'HTTP requests served, by route, method and status', () =>
+        this.#counterValues(),
       ),
     );
     registry.registerMetric(
-      this.#metric(
-        'meterway_http_request_duration_seconds',
-        'histogram',
-        'HTTP request duration, by route, method and status',
-        () => this.#histogramValues(),
+      this.#metric(REQUEST_DURATION, 'histogram', 'HTTP request duration, by route, method and status', () =>
+        this.#histogramValues(),
       ),
     );
   }
@@ -74,16 +71,19 @@ export class RequestMetrics {
 
   #histogramValues(): ExportedValue[] {
     const out: ExportedValue[] = [];
-    const name = 'meterway_http_request_duration_seconds';
     for (const s of this.#series.values()) {
       let acc = 0;
       REQUEST_DURATION_BUCKETS.forEach((le, i) => {
         acc += s.buckets[i] as number;
-        out.push({ labels: { le, ...s.labels }, value: acc, metricName: `${name}_bucket` });
+        out.push({ labels: { le, ...s.labels }, value: acc, metricName: `${REQUEST_DURATION}_bucket` });
       });
-      out.push({ labels: { le: '+Inf', ...s.labels }, value: s.count, metricName: `${name}_bucket` });
-      out.push({ labels: { ...s.labels }, value: s.sum, metricName: `${name}_sum` });
-      out.push({ labels: { ...s.labels }, value: s.count, metricName: `${name}_count` });
+      out.push({
+        labels: { le: '+Inf', ...s.labels },
+        value: s.count,
+        metricName: `${REQUEST_DURATION}_bucket`,
+      });
+      out.push({ labels: { ...s.labels }, value: s.sum, metricName: `${REQUEST_DURATION}_sum` });
+      out.push({ labels: { ...s.labels }, value: s.count, metricName: `${REQUEST_DURATION}_count` });
     }
     return out;
   }
