@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
 /**
  * The mapping file format (`mappings/<slug>/<report_type>.yaml`) as TypeBox schemas: the closed
@@ -10,8 +10,8 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 const strict = { additionalProperties: false } as const;
 
 /**
- * `"a.b.c"` or `["a", "key.with.dots"]`; a first segment `$item`, `$index`, `$record` or `$window` is
- * a root.
+ * `"a.b.c"` or `["a", "key.with.dots"]`; a first segment `$item`, `$index`, `$key`, `$record` or
+ * `$window` is a root.
  */
 export const PathSpec = Type.Union([
   Type.String({ minLength: 1 }),
@@ -54,7 +54,13 @@ export const Expr = Type.Recursive(
       Type.Object({ coalesce: Type.Array(Self, { minItems: 1 }), ...post }, strict),
       Type.Object({ list: Type.Array(Self), ...post }, strict),
       Type.Object(
-        { lookup: Type.String({ minLength: 1 }), key: Self, field: Type.Optional(PathSpec), ...post },
+        {
+          lookup: Type.String({ minLength: 1 }),
+          key: Self,
+          field: Type.Optional(PathSpec),
+          ignore_case: Type.Optional(Type.Boolean()),
+          ...post,
+        },
         strict,
       ),
     ]),
@@ -70,6 +76,7 @@ export const Condition = Type.Recursive(
       Type.Object({ ...subject, equals: Primitive }, strict),
       Type.Object({ ...subject, exists: Type.Boolean() }, strict),
       Type.Object({ ...subject, in: Type.Array(Primitive, { minItems: 1 }) }, strict),
+      Type.Object({ ...subject, matches: Type.String() }, strict),
       Type.Object({ all: Type.Array(Self, { minItems: 1 }) }, strict),
       Type.Object({ any: Type.Array(Self, { minItems: 1 }) }, strict),
       Type.Object({ not: Self }, strict),
@@ -93,10 +100,13 @@ export const ResourceSpec = Type.Object(
   strict,
 );
 
+/** `each: { keys_of: <path> }`: one row per own key of the object at that path (`$key`, `$item`). */
+export const EachKeys = Type.Object({ keys_of: PathSpec }, strict);
+
 export const RowSpec = Type.Object(
   {
     name: Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }),
-    each: Type.Optional(PathSpec),
+    each: Type.Optional(Type.Union([PathSpec, EachKeys])),
     when: Type.Optional(Condition),
     key: Type.Array(Expr, { minItems: 1 }),
     fields: Type.Record(Type.String(), Expr),
@@ -117,6 +127,3 @@ export const MappingDoc = Type.Object(
   { ...strict, $id: 'MappingDoc', description: 'A mapping file: vendor records → Usage rows.' },
 );
 export type MappingDoc = Static<typeof MappingDoc>;
-
-/** For documentation and tooling (e.g. a JSON schema for editors). */
-export const MAPPING_SCHEMAS: Readonly<Record<string, TSchema>> = { MappingDoc, Expr, Condition };
