@@ -6,7 +6,7 @@
  * org-level and per-user reports always agree.
  */
 import { isWeekend, parseDay } from './dates.js';
-import { LruCache } from './lru.js';
+import { LruCache } from '../../../src/emulator-kit/lru.js';
 import {
   CONNECTORS,
   CHAT_PROJECTS,

@@ -33,7 +33,7 @@ import {
 import { encodeCursor, pageBounds } from './cursor.js';
 import { DAY_MS, formatDay, parseDay } from './dates.js';
 import { badRequest } from './errors.js';
-import { LruCache } from './lru.js';
+import { LruCache } from '../../../src/emulator-kit/lru.js';
 import { addTrees, mapLeaves } from './metric-tree.js';
 import { hashString } from './prng.js';
 import type { RouteContext } from './route.js';

@@ -16,7 +16,7 @@ import {
 import { ANALYTICS_BASE, analyticsCursor, rbacFilter } from './analytics-params.js';
 import { encodeCursor, pageBounds, type Cursor } from './cursor.js';
 import { DAY_MS } from './dates.js';
-import { costMicroCents, formatMicroCents, scaleRate } from './decimal.js';
+import { costMicroCents, formatMicroCents, scaleRate } from '../../../src/emulator-kit/decimal.js';
 import { badRequest } from './errors.js';
 import {
   CODE_EXECUTION_QUARTER_HOUR_RATE,
@@ -27,7 +27,7 @@ import {
   tokensOfType,
   type TokenType,
 } from './pricing.js';
-import { compareDims, optionalInstant, requiredInstant, type RouteContext } from './route.js';
+import { compareDims, type RouteContext } from './route.js';
 import {
   BUCKET_MS,
   BUCKET_WIDTHS,
@@ -203,11 +203,11 @@ function resolveRange(
 ): { start: number; end: number; cutoff: number | null; refreshedAt: number } {
   const q = ctx.query;
   const nowMs = ctx.now.getTime();
-  const start = requiredInstant(q, 'starting_at');
+  const start = q.requiredInstant('starting_at');
   if (start < FLOOR_MS) throw badRequest(`starting_at: no data before ${ANALYTICS_DATA_SINCE}T00:00:00Z`);
   if (start < nowMs - 365 * DAY_MS) throw badRequest('starting_at: must be within the last 365 days');
   if (start >= nowMs) throw badRequest('starting_at: must be in the past');
-  const endParam = optionalInstant(q, 'ending_at');
+  const endParam = q.instant('ending_at');
   if (perUser && width !== null && endParam === null)
     throw badRequest('ending_at: required when bucket_width is set');
   let end: number;

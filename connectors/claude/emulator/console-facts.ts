@@ -10,7 +10,7 @@
  * - Console Workbench use by developers (`account_id` set, `api_key_id` null).
  */
 import { isWeekend, parseDay } from './dates.js';
-import { LruCache } from './lru.js';
+import { LruCache } from '../../../src/emulator-kit/lru.js';
 import {
   NORTHWIND_API_KEYS,
   NORTHWIND_USERS,

@@ -13,9 +13,9 @@ import {
 } from './console-facts.js';
 import { encodeCursor, pageBounds, readCursor } from './cursor.js';
 import { DAY_MS } from './dates.js';
-import { costMicroCents, formatMicroCents } from './decimal.js';
+import { costMicroCents, formatMicroCents } from '../../../src/emulator-kit/decimal.js';
 import { badRequest } from './errors.js';
-import { LruCache } from './lru.js';
+import { LruCache } from '../../../src/emulator-kit/lru.js';
 import { NORTHWIND_USERS, type ModelId } from './org.js';
 import {
   CODE_EXECUTION_QUARTER_HOUR_RATE,
@@ -27,14 +27,7 @@ import {
   type TokenCounts,
   type TokenType,
 } from './pricing.js';
-import {
-  compareDims,
-  groupInto,
-  hasBeta,
-  optionalInstant,
-  requiredInstant,
-  type RouteContext,
-} from './route.js';
+import { compareDims, groupInto, hasBeta, type RouteContext } from './route.js';
 import {
   BUCKET_MS,
   BUCKET_WIDTHS,
@@ -93,8 +86,8 @@ interface BucketWindow {
  */
 function bucketWindow(ctx: RouteContext, scope: string, widthMs: number): BucketWindow {
   const q = ctx.query;
-  const startMs = requiredInstant(q, 'starting_at');
-  const endParam = optionalInstant(q, 'ending_at');
+  const startMs = q.requiredInstant('starting_at');
+  const endParam = q.instant('ending_at');
   if (endParam !== null && endParam <= startMs) throw badRequest('ending_at: must be after starting_at');
   const { fingerprint, cursor } = readCursor(q, { scope, ignore: ['limit'] });
   const first = floorTo(startMs, widthMs);

@@ -3,8 +3,11 @@
  * the query fingerprint, the offset, and whatever page 1 resolved from the clock (the default end of
  * the range, the data cutoff) so a paging sequence keeps one fixed data boundary.
  */
-import { ApiError, badRequest } from './errors.js';
-import type { QueryReader } from './query.js';
+import { EmulatorError, badRequest } from '../../../src/emulator-kit/errors.js';
+import type { QueryReader } from '../../../src/emulator-kit/query.js';
+import { isOffset, tokenCodec } from '../../../src/emulator-kit/tokens.js';
+
+export { pageBounds, type PageBounds } from '../../../src/emulator-kit/paging.js';
 
 export interface Cursor {
   /** QueryReader.fingerprint of the query that minted it. */
@@ -17,28 +20,19 @@ export interface Cursor {
   c: number | null;
 }
 
-export function encodeCursor(cursor: Cursor): string {
-  const { f, o, e, c } = cursor;
-  return `page_${Buffer.from(JSON.stringify({ f, o, e, c })).toString('base64url')}`;
-}
+const codec = tokenCodec<Cursor>({
+  prefix: 'page_',
+  toWire: ({ f, o, e, c }) => ({ f, o, e, c }),
+  fromWire: ({ f, o, e, c }) => {
+    if (typeof f !== 'string' || !isOffset(o)) return null;
+    if (e !== null && typeof e !== 'number' && typeof e !== 'string') return null;
+    if (c !== null && typeof c !== 'number') return null;
+    return { f, o, e, c };
+  },
+});
 
-export function decodeCursor(token: string): Cursor | null {
-  if (!token.startsWith('page_')) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token.slice(5), 'base64url').toString('utf8'));
-  } catch {
-    return null;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return null;
-  const { f, o, e, c } = parsed as Record<string, unknown>;
-  if (typeof f !== 'string' || typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0) return null;
-  if (e !== null && typeof e !== 'number' && typeof e !== 'string') return null;
-  if (c !== null && typeof c !== 'number') return null;
-  const cursor: Cursor = { f, o, e, c };
-  // Re-encoding catches anything this emulator did not mint (the base64 decoder is lenient).
-  return encodeCursor(cursor) === token ? cursor : null;
-}
+export const encodeCursor = codec.encode;
+export const decodeCursor = codec.decode;
 
 export interface CursorRules {
   /** The endpoint, so a cursor never crosses from one report to another with the same parameters. */
@@ -65,38 +59,11 @@ export function readCursor(
     );
   }
   if (rules.expire?.()) {
-    throw new ApiError(
+    throw new EmulatorError(
       410,
-      'invalid_request_error',
+      'gone',
       'page: Page token has expired after a data refresh; restart from the first page',
     );
   }
   return { fingerprint, cursor };
-}
-
-export interface PageBounds {
-  /** Items [from, to) of the full list form this page. */
-  from: number;
-  to: number;
-  hasMore: boolean;
-  nextPage: string | null;
-}
-
-/**
- * Which of `total` items page `offset`/`limit` holds, and its next cursor. With `loop` (the
- * loopCursor knob) the cursor never advances: a request that carried one gets it back, and has_more
- * stays true.
- */
-export function pageBounds(
-  total: number,
-  offset: number,
-  limit: number,
-  mint: (offset: number) => string,
-  loop: { on: boolean; incoming: string | undefined },
-): PageBounds {
-  const from = Math.min(offset, total);
-  const to = Math.min(total, from + limit);
-  if (loop.on) return { from, to, hasMore: true, nextPage: loop.incoming ?? mint(to) };
-  const hasMore = to < total;
-  return { from, to, hasMore, nextPage: hasMore ? mint(to) : null };
 }

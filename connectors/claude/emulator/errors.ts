@@ -1,5 +1,7 @@
-/** Anthropic's error envelope (provider notes, claude.md section 7) and request ids. */
-import { randomBytes } from 'node:crypto';
+/** Anthropic's error envelope (provider notes, claude.md section 7) as a kit error template. */
+import { randomId, type ErrorInfo, type ErrorKind } from '../../../src/emulator-kit/errors.js';
+
+export { badRequest } from '../../../src/emulator-kit/errors.js';
 
 export type AnthropicErrorType =
   | 'invalid_request_error'
@@ -16,32 +18,23 @@ export interface AnthropicErrorBody {
   request_id: string;
 }
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const TYPES: Record<ErrorKind, AnthropicErrorType> = {
+  invalid_request: 'invalid_request_error',
+  // An expired cursor (410) is reported as a bad request in the vendor's vocabulary.
+  gone: 'invalid_request_error',
+  authentication: 'authentication_error',
+  permission: 'permission_error',
+  not_found: 'not_found_error',
+  rate_limit: 'rate_limit_error',
+  server: 'api_error',
+  overloaded: 'overloaded_error',
+};
 
 /** `req_01…` like the vendor's; random, since ids are per request and never part of the data. */
 export function newRequestId(): string {
-  let suffix = '';
-  for (const byte of randomBytes(22)) suffix += BASE62.charAt(byte % 62);
-  return `req_01${suffix}`;
+  return randomId('req_01', 22);
 }
 
-export function errorBody(type: AnthropicErrorType, message: string, requestId: string): string {
-  const body: AnthropicErrorBody = { type: 'error', error: { type, message }, request_id: requestId };
-  return JSON.stringify(body);
-}
-
-/** Thrown by request handlers; the server turns it into the error envelope above. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: AnthropicErrorType,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
-
-export function badRequest(message: string): ApiError {
-  return new ApiError(400, 'invalid_request_error', message);
+export function anthropicError({ kind, message, requestId }: ErrorInfo): AnthropicErrorBody {
+  return { type: 'error', error: { type: TYPES[kind], message }, request_id: requestId };
 }

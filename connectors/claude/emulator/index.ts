@@ -80,7 +80,7 @@ export {
   sumDecimalCents,
   costMicroCents,
   MICRO_PER_CENT,
-} from './decimal.js';
+} from '../../../src/emulator-kit/decimal.js';
 export {
   ANALYTICS_ORG_ID,
   ANALYTICS_DATA_SINCE,

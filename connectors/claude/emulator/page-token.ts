@@ -1,28 +1,24 @@
 /**
- * Opaque page cursors: `page_` + base64 of `{"d":day,"o":offset}`. The day travels in the token so a
- * cursor replayed against another `starting_at` is rejected, as the vendor's would be.
+ * Claude Code report cursors: `page_` + base64 of `{"d":day,"o":offset}`. The day travels in the
+ * token so a cursor replayed against another `starting_at` is rejected, as the vendor's would be.
  */
+import { isOffset, tokenCodec } from '../../../src/emulator-kit/tokens.js';
 
 export interface PagePosition {
   day: string;
   offset: number;
 }
 
+const codec = tokenCodec<PagePosition>({
+  prefix: 'page_',
+  encoding: 'base64',
+  toWire: ({ day, offset }) => ({ d: day, o: offset }),
+  fromWire: ({ d, o }) => (typeof d === 'string' && isOffset(o) ? { day: d, offset: o } : null),
+});
+
 export function encodePageToken(day: string, offset: number): string {
-  return `page_${Buffer.from(JSON.stringify({ d: day, o: offset })).toString('base64')}`;
+  return codec.encode({ day, offset });
 }
 
-/** null for anything this emulator did not mint (Buffer's base64 decoder is lenient, so re-encode). */
-export function decodePageToken(token: string): PagePosition | null {
-  if (!token.startsWith('page_')) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token.slice(5), 'base64').toString('utf8'));
-  } catch {
-    return null;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return null;
-  const { d, o } = parsed as { d?: unknown; o?: unknown };
-  if (typeof d !== 'string' || typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0) return null;
-  return encodePageToken(d, o) === token ? { day: d, offset: o } : null;
-}
+/** null for anything this emulator did not mint. */
+export const decodePageToken = codec.decode;

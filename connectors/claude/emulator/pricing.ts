@@ -3,7 +3,7 @@
  * CLAUDE_MODELS so cost always agrees with token usage. Every rate below is an integral number of
  * cents per million tokens, so `tokens × rate` is an exact number of micro-cents: nothing rounds.
  */
-import { rate, scaleRate, type Rate } from './decimal.js';
+import { rate, scaleRate, type Rate } from '../../../src/emulator-kit/decimal.js';
 import { CLAUDE_MODELS, type ModelId } from './org.js';
 
 export const TOKEN_TYPES = [

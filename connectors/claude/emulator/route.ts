@@ -1,42 +1,11 @@
-/** What a report handler gets from the server, and parameter helpers shared by the reports. */
+/** What a report handler gets from the kit's pipeline, and helpers shared by the reports. */
+import type { RouteContext as KitRouteContext } from '../../../src/emulator-kit/pipeline.js';
 import type { EmulatorControls } from './controls.js';
-import { badRequest } from './errors.js';
-import type { QueryReader } from './query.js';
-import { parseInstant } from './time.js';
 
-export interface RouteContext {
-  query: QueryReader;
-  /** The emulator clock (fixed in tests). */
-  now: Date;
-  controls: EmulatorControls;
-  header(name: string): string | undefined;
-  /** Pre-serialized bodies shared by all routes: render once per distinct key. */
-  cached(key: string, render: () => string): string;
-}
+export type RouteContext = KitRouteContext<EmulatorControls>;
 
-/** A handler answers a JSON body or throws ApiError. */
+/** A handler answers a pre-serialized JSON body or throws an EmulatorError. */
 export type RouteHandler = (ctx: RouteContext) => string;
-
-export function requiredInstant(q: QueryReader, name: string): number {
-  const text = q.one(name);
-  if (text === undefined) throw badRequest(`${name}: Field required`);
-  return instant(name, text);
-}
-
-export function optionalInstant(q: QueryReader, name: string): number | null {
-  const text = q.one(name);
-  return text === undefined ? null : instant(name, text);
-}
-
-function instant(name: string, text: string): number {
-  const ms = parseInstant(text);
-  if (ms === null) {
-    throw badRequest(
-      `${name}: Input should be a valid RFC 3339 datetime with a timezone, e.g. 2026-03-01T00:00:00Z`,
-    );
-  }
-  return ms;
-}
 
 /** Whether the comma-separated `anthropic-beta` header names `feature`. */
 export function hasBeta(ctx: RouteContext, feature: string): boolean {
@@ -45,7 +14,6 @@ export function hasBeta(ctx: RouteContext, feature: string): boolean {
     .map((s) => s.trim())
     .includes(feature);
 }
-
 /** Array-keyed grouping that keeps first-seen order; keys are JSON of the dimension values. */
 export function groupInto<T, A>(
   items: Iterable<T>,

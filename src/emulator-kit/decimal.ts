@@ -1,14 +1,12 @@
 /**
- * Money as exact decimals. Amounts are held as BigInt micro-cents (1e-6 US cents), the finest unit
- * any report prints, so sums of rows equal totals to the last digit; floats never touch money.
+ * Money as exact decimals. Amounts are held as BigInt micro-cents (1e-6 of a cent), finer than any
+ * usage report prints, so the rows of a fake report sum to its totals to the last digit, which is
+ * exactly what a gateway under test must preserve; floats never touch money.
  */
 
 export const MICRO_PER_CENT = 1_000_000n;
 
-/**
- * Cents with `minDecimals`..6 decimals (trailing zeros beyond `minDecimals` trimmed): the Console cost
- * report prints `"40.00"` or `"812.503125"`, Analytics always 6 (`"41280.000000"`).
- */
+/** Cents with `minDecimals`..6 decimals (trailing zeros beyond `minDecimals` trimmed). */
 export function formatMicroCents(micro: bigint, minDecimals = 6): string {
   const negative = micro < 0n;
   const abs = negative ? -micro : micro;
@@ -35,7 +33,7 @@ export function sumDecimalCents(amounts: readonly string[]): string {
   return formatMicroCents(total);
 }
 
-/** A price in cents per million tokens (or per unit), as a fraction so 1.25x and 0.1x stay exact. */
+/** A price in cents per million units, as a fraction so 1.25x and 0.1x multipliers stay exact. */
 export interface Rate {
   num: bigint;
   den: bigint;
@@ -51,8 +49,7 @@ export function scaleRate(r: Rate, num: number, den = 1): Rate {
 
 /**
  * Micro-cents for `units` at `perMillion` cents per million units. Because 1 cent per million units is
- * exactly 1 micro-cent per unit, this is `units × rate`; the price table keeps rates integral, and
- * any remainder would round half up.
+ * exactly 1 micro-cent per unit, this is `units × rate`; any remainder rounds half up.
  */
 export function costMicroCents(units: number, perMillion: Rate): bigint {
   const scaled = BigInt(units) * perMillion.num;
