@@ -1,7 +1,6 @@
 import t from 'tap';
-import { startClaudeRig, SANDBOX_ADMIN_API_KEY, NOW } from '../helpers/claude.js';
+import { startClaudeRig, NOW } from '../helpers/claude.js';
 import { claudeCodeRecordsForDay } from '../../connectors/claude/emulator/index.js';
-import { NORMALIZED_COLUMNS } from '../../src/engine/formats.js';
 
 const RANGE = 'start_date=2026-03-02&end_date=2026-03-09';
 const DAYS = [
@@ -133,26 +132,6 @@ t.test('user_usage and user_cost split the same report', async (t) => {
   );
 });
 
-t.test('paging with limit=1 and limit=1000 yields the same rows, once each', async (t) => {
-  const rig = await startClaudeRig();
-  t.teardown(() => rig.close());
-  const qs = 'report_type=activity&start_date=2026-03-03&end_date=2026-03-05';
-  const big = await pageAll(rig, `${qs}&limit=1000`);
-  const small = await pageAll(rig, `${qs}&limit=1`);
-  const mid = await pageAll(rig, `${qs}&limit=7`);
-  t.ok(big.rows.length > 20);
-  t.equal(small.pages, big.rows.length, 'limit=1 gives one row a page and no empty page');
-  t.same(
-    small.rows.map((r) => r.id),
-    big.rows.map((r) => r.id),
-  );
-  t.same(
-    mid.rows.map((r) => r.id),
-    big.rows.map((r) => r.id),
-  );
-  t.equal(new Set(small.rows.map((r) => r.id)).size, small.rows.length, 'no duplicates');
-});
-
 t.test('date ranges across empty days', async (t) => {
   const rig = await startClaudeRig();
   t.teardown(() => rig.close());
@@ -190,11 +169,12 @@ t.test('date ranges across empty days', async (t) => {
   );
 });
 
-t.test('every response format', async (t) => {
+// Every format's envelope, normalized columns, the stream, debug's fields and redaction are
+// checked for every connector in test/conformance/formats.test.ts; these are the Claude Code report's own.
+t.test('raw and debug show the Claude Code report as the vendor sent it', async (t) => {
   const rig = await startClaudeRig();
   t.teardown(() => rig.close());
   const qs = 'report_type=activity&start_date=2026-03-03&end_date=2026-03-05';
-  const unified = await pageAll(rig, `${qs}&limit=1000`);
 
   const raw = await rig.usage(`${qs}&truto_response_format=raw`);
   t.equal(raw.status, 200);
@@ -212,46 +192,12 @@ t.test('every response format', async (t) => {
   const vendor = ['2026-03-03', '2026-03-04'].flatMap((d) => claudeCodeRecordsForDay(d, NOW));
   t.same(rawAll, vendor, 'raw pages hold exactly the vendor records');
 
-  const normalized = await rig.usage(`${qs}&truto_response_format=normalized&limit=5`);
-  t.equal(normalized.status, 200);
-  for (const row of normalized.body.result) {
-    t.same(Object.keys(row), NORMALIZED_COLUMNS, 'fixed columns in a fixed order');
-    t.notOk('remote_data' in row);
-  }
-  t.equal(normalized.body.result[0].id, unified.rows[0].id);
-
-  const stream = await rig.gw.runtime.app.inject({
-    method: 'GET',
-    url: `/unified/usage-metering/usage?integrated_account_id=cc&${qs}&truto_response_format=stream&limit=1`,
-    headers: { authorization: 'Bearer acme-token-0123456789abcdef' },
-  });
-  t.equal(stream.statusCode, 200);
-  t.match(stream.headers['content-type'], /application\/x-ndjson/);
-  const lines = stream.body
-    .trimEnd()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  t.same(
-    lines.map((r: Row) => r.id),
-    unified.rows.map((r) => r.id),
-    'stream holds every row of the range, ignoring limit',
-  );
-
   const debug = await rig.usage(`${qs}&truto_response_format=debug&limit=3`);
   t.equal(debug.status, 200);
-  t.equal(debug.body.result.length, 3);
   const d = debug.body.debug;
   t.match(d.requestUrl, /\/v1\/organizations\/usage_report\/claude_code\?starting_at=2026-03-03/);
-  t.equal(d.requestOptions.headers['x-api-key'], '[redacted]');
   t.equal(d.requestOptions.headers['anthropic-version'], '2023-06-01');
   t.ok(Array.isArray(d.data.data));
-  t.equal(d.nextCursor, debug.body.next_cursor);
-  t.equal(d.isLooping, false);
-  t.equal(d.isEmptyResult, false);
-  t.equal(d.resultCount, 3);
-  t.ok(d.calls.length >= 1 && d.calls.every((c: Row) => typeof c.durationMs === 'number' && 'cacheHit' in c));
-  t.notOk(debug.text.includes(SANDBOX_ADMIN_API_KEY), 'the key appears nowhere in the debug body');
-  t.notOk(debug.text.includes(SANDBOX_ADMIN_API_KEY.slice(-20)), 'not even its tail');
 });
 
 t.test('truto_* options and filters', async (t) => {
@@ -331,52 +277,13 @@ t.test('truto_* options and filters', async (t) => {
   t.match(tooLong.body.message, /longer than the 366 days/);
 });
 
-t.test('cursors: tampering and reuse', async (t) => {
-  const rig = await startClaudeRig();
-  t.teardown(() => rig.close());
-  const qs = 'report_type=activity&start_date=2026-03-03&end_date=2026-03-05';
-  const first = await rig.usage(`${qs}&limit=2`);
-  const cursor = first.body.next_cursor as string;
-  t.type(cursor, 'string');
-  t.match(cursor, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'opaque base64url');
-
-  const tampered = cursor.slice(0, 5) + (cursor[5] === 'A' ? 'B' : 'A') + cursor.slice(6);
-  const bad = await rig.usage(`${qs}&limit=2&next_cursor=${tampered}`);
-  t.equal(bad.status, 400);
-  t.equal(bad.body.code, 'invalid_cursor');
-  const garbage = await rig.usage(`${qs}&next_cursor=hello`);
-  t.equal(garbage.body.code, 'invalid_cursor');
-
-  const otherFilter = await rig.usage(`${qs}&limit=2&user_ids=someone&next_cursor=${cursor}`);
-  t.equal(otherFilter.status, 400);
-  t.equal(otherFilter.body.code, 'cursor_query_mismatch');
-  const otherDates = await rig.usage(
-    `report_type=activity&start_date=2026-03-01&end_date=2026-03-05&next_cursor=${cursor}`,
-  );
-  t.equal(otherDates.body.code, 'cursor_query_mismatch');
-
-  const otherLimit = await rig.usage(`${qs}&limit=5&cursor=${cursor}`);
-  t.equal(otherLimit.status, 200, 'limit may change between pages; cursor is an alias');
-  const all = await rig.usage(`${qs}&limit=1000`);
-  t.same(
-    otherLimit.body.result.map((r: Row) => r.id),
-    all.body.result.slice(2, 7).map((r: Row) => r.id),
-  );
-
-  const otherTenant = await rig.usage(`${qs}&limit=2&next_cursor=${cursor}`, 'globex');
-  t.equal(otherTenant.status, 404, 'another tenant cannot use the account, cursor or not');
-});
-
 t.test('capabilities follow the credentials an account holds', async (t) => {
   const rig = await startClaudeRig();
   t.teardown(() => rig.close());
+  // implemented, `available` flags, another tenant's 404 and capabilities matching what answers:
+  // test/conformance/formats.test.ts, for every connector.
   const res = await rig.gw.call('GET', '/integrated-accounts/cc/capabilities');
-  t.equal(res.status, 200);
-  t.equal(res.body.implemented, true);
   t.ok(res.body.supported_report_types.includes('activity'));
-  t.ok(res.body.report_types.every((r: Row) => typeof r.available === 'boolean'));
-  const other = await rig.gw.call('GET', '/integrated-accounts/cc/capabilities', { tenant: 'globex' });
-  t.equal(other.status, 404);
   await rig.gw.call('POST', '/integrated-accounts', {
     body: { id: 'dd', integration: 'datadog', credentials: { api_key: 'k', application_key: 'a' } },
   });

@@ -9,6 +9,7 @@ import { UsageRow } from '../../src/schemas/usage.js';
 import { ErrorEnvelope } from '../../src/errors.js';
 import { REPORT_TYPES } from '../../src/schemas/usage-query.js';
 import { NORMALIZED_COLUMNS } from '../../src/engine/formats.js';
+import type { ConnectorSpec } from '../../src/schemas/connector.js';
 import { implementedConnectors, rangeQuery, startRig, supportedReports, type Row } from './harness.js';
 
 const cases = await implementedConnectors();
@@ -23,6 +24,14 @@ function noCredential(t: Test, text: string, credentials: Record<string, string>
     t.notOk(text.includes(value), `${what}: ${field} appears nowhere`);
     if (value.length > 20) t.notOk(text.includes(value.slice(-20)), `${what}: not even the tail of ${field}`);
   }
+}
+
+/** The request headers that carry the connector's credentials. */
+function credentialHeaders(auth: ConnectorSpec['auth']): string[] {
+  if (!auth) return [];
+  if (auth.type === 'header') return [auth.header];
+  if (auth.type === 'basic') return ['authorization'];
+  return Object.keys(auth.headers);
 }
 
 function validEnvelope(t: Test, body: Row, what: string): void {
@@ -130,13 +139,8 @@ for (const c of cases) {
               ),
             `${what}: debug.calls lists every upstream call`,
           );
-          const auth = rig.connector.spec.auth;
-          if (auth?.type === 'header') {
-            t.match(
-              d.requestOptions.headers[auth.header],
-              /\[redacted\]/,
-              `${what}: ${auth.header} is redacted`,
-            );
+          for (const header of credentialHeaders(rig.connector.spec.auth)) {
+            t.equal(d.requestOptions.headers[header], '[redacted]', `${what}: ${header} is redacted`);
           }
           noCredential(t, debug.text, account.credentials, `${what} debug`);
         }

@@ -36,6 +36,11 @@ export const ConformanceSpec = Type.Object(
       { start_date: Day, end_date: Day },
       { additionalProperties: false, description: 'A range with rows for every supported report' },
     ),
+    more_rows_than: Type.Optional(
+      Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
+        description: 'Report types that hold more rows than this in the range, on every account',
+      }),
+    ),
     accounts: Type.Optional(
       Type.Array(
         Type.Object(
