@@ -8,10 +8,17 @@
  * It speaks the vendor's shape (x-api-key, anthropic-version, `starting_at`, `limit` ≤ 1000,
  * `page` / `next_page` / `has_more`) and is cheap: a page's JSON is built once per (offset, limit)
  * as a template split on the day, and every request only joins the parts with its `starting_at`.
- * Plain node:http, no framework, so the vendor costs as little CPU as possible.
+ * Plain node:http, no framework, so the vendor costs as little CPU as possible; what it shares with
+ * the emulators comes from the emulator kit (stateless seeded integers, the declarative key check,
+ * the LRU) and from the Claude emulator (its error envelope).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { anthropicError } from '../connectors/claude/emulator/errors.js';
+import { checkAuth, type AuthRule } from '../src/emulator-kit/auth.js';
+import type { ErrorKind } from '../src/emulator-kit/errors.js';
+import { LruCache } from '../src/emulator-kit/lru.js';
+import { stableInt as det } from '../src/emulator-kit/prng.js';
 
 export const FAKE_API_KEY = 'sk-ant-admin01-bench-fake-vendor-000000000000000000000000000000000AA';
 export const FAKE_PATH = '/v1/organizations/usage_report/claude_code';
@@ -38,15 +45,6 @@ export interface RunningFakeVendor {
   /** Report requests served. */
   requests(): number;
   close(): Promise<void>;
-}
-
-/** Deterministic small integers from (i, salt): no state, so any page can be built on its own. */
-function det(i: number, salt: number, mod: number): number {
-  let x = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(salt + 1, 0xc2b2ae35);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x2c1b3c6d);
-  x ^= x >>> 12;
-  return (x >>> 0) % mod;
 }
 
 function record(i: number, modelsPerRecord: number): string {
@@ -99,42 +97,48 @@ function send(res: http.ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
-function error(res: http.ServerResponse, status: number, type: string, message: string): void {
-  send(res, status, JSON.stringify({ type: 'error', error: { type, message }, request_id: 'req_bench' }));
+function error(res: http.ServerResponse, status: number, kind: ErrorKind, message: string): void {
+  send(res, status, JSON.stringify(anthropicError({ status, kind, message, requestId: 'req_bench' })));
 }
 
+const INVALID_KEY = { status: 401, kind: 'authentication', message: 'invalid x-api-key' } as const;
+const AUTH: AuthRule = {
+  credentials: { scheme: 'header', header: 'x-api-key', keys: [FAKE_API_KEY] },
+  missing: INVALID_KEY,
+  invalid: INVALID_KEY,
+};
+
 export async function startFakeClaudeCode(opts: FakeVendorOptions): Promise<RunningFakeVendor> {
-  const templates = new Map<string, string[]>();
+  // Keys are (offset, limit): a handful per run, so the bound is never reached in practice.
+  const templates = new LruCache<string, string[]>(4096);
   let served = 0;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
-    if (url.pathname !== FAKE_PATH) return error(res, 404, 'not_found_error', 'Not found');
+    if (url.pathname !== FAKE_PATH) return error(res, 404, 'not_found', 'Not found');
     served++;
-    if (req.headers['x-api-key'] !== FAKE_API_KEY)
-      return error(res, 401, 'authentication_error', 'invalid x-api-key');
+    const denied = checkAuth(AUTH, (name) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    });
+    if (denied) return error(res, denied.status, denied.kind, denied.message);
     if (!req.headers['anthropic-version'])
-      return error(res, 400, 'invalid_request_error', 'anthropic-version: header is required');
+      return error(res, 400, 'invalid_request', 'anthropic-version: header is required');
     const day = url.searchParams.get('starting_at') ?? '';
     if (!/^\d{4}-\d{2}-\d{2}$/.test(day))
-      return error(res, 400, 'invalid_request_error', 'starting_at: Field required');
+      return error(res, 400, 'invalid_request', 'starting_at: Field required');
     const limit = Number(url.searchParams.get('limit') ?? '20');
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      return error(res, 400, 'invalid_request_error', 'limit: Input should be between 1 and 1000');
+      return error(res, 400, 'invalid_request', 'limit: Input should be between 1 and 1000');
     }
     let offset = 0;
     const page = url.searchParams.get('page');
     if (page !== null) {
       const m = /^p_(\d{4}-\d{2}-\d{2})_(\d+)$/.exec(page);
-      if (!m || m[1] !== day) return error(res, 400, 'invalid_request_error', 'page: Invalid page token');
+      if (!m || m[1] !== day) return error(res, 400, 'invalid_request', 'page: Invalid page token');
       offset = Number(m[2]);
     }
     const key = `${offset}|${limit}`;
-    let parts = templates.get(key);
-    if (parts === undefined) {
-      parts = pageParts(opts, offset, limit);
-      templates.set(key, parts);
-    }
-    send(res, 200, parts.join(day));
+    send(res, 200, templates.getOrSet(key, () => pageParts(opts, offset, limit)).join(day));
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
