@@ -20,7 +20,8 @@ import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/accounts.js';
 import { usageRoutes } from './routes/usage.js';
 import { docsRoutes } from './routes/docs.js';
-import { LOG_REDACT_PATHS } from './http/redact.js';
+import { logRedactPaths } from './http/redact.js';
+import { credentialHeaderNames } from './engine/request/auth.js';
 import { BatchedLogDestination } from './http/log-destination.js';
 import { AccessLog, LazyChildLogger } from './http/access-log.js';
 import { UsageRow } from './schemas/usage.js';
@@ -63,7 +64,10 @@ async function assembleApp(
   const app = Fastify({
     logger: deps.logger ?? {
       level: deps.config.logLevel,
-      redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+      redact: {
+        paths: logRedactPaths(deps.connectors.all().flatMap((c) => credentialHeaderNames(c.spec))),
+        censor: '[redacted]',
+      },
       stream: logStream,
     },
     logController: accessLog,

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Account } from './schemas/account.js';
 import type { Connector } from './engine/registry.js';
 import { REPORT_TYPES } from './schemas/usage-query.js';
-import { chooseSource } from './engine/plan.js';
+import { usableSources } from './engine/sources.js';
 
 export const Capabilities = Type.Object(
   {
@@ -39,15 +39,18 @@ export function capabilitiesOf(account: Account, connector: Connector | undefine
   const reports = connector?.spec.reports ?? {};
   const rows = REPORT_TYPES.filter((r) => reports[r]).map((reportType) => {
     const report = reports[reportType];
-    const chosen = report && connector ? chooseSource(connector, report, account) : undefined;
-    const resource = connector?.spec.resources?.[chosen?.resource ?? report?.resource ?? ''];
+    const chosen = report && connector ? usableSources(connector, report, account) : [];
+    const resources = (chosen.length > 0 ? chosen.map((s) => s.resource) : [report?.resource ?? '']).map(
+      (name) => connector?.spec.resources?.[name],
+    );
+    const resource = resources[0];
     const credential = resource?.credential ?? null;
     return {
       report_type: reportType,
-      available: chosen !== undefined,
+      available: chosen.length > 0,
       credential,
       description: report?.description ?? null,
-      parameters: Object.keys(resource?.params ?? {}),
+      parameters: [...new Set(resources.flatMap((r) => Object.keys(r?.params ?? {})))],
       docs_url: resource?.docs_url ?? null,
     };
   });

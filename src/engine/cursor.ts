@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 
 /** Where paging stands: which date window, which vendor page in it, how many of its rows were sent. */
 export interface PageState {
-  /** Index of the date window. */
+  /** Index of the plan's step (a date window of one source, or of sources merged). */
   w: number;
   /** Vendor page token or number of the current vendor page; null for the window's first page. */
   p: string | number | null;
@@ -19,6 +19,8 @@ export interface CursorPayload {
   /** The resolved date range, fixed at the first page so defaults relative to "now" do not drift. */
   r: [string, string];
   s: PageState;
+  /** Where settled sources hand over to unsettled ones, for reports split by period. */
+  b?: string;
 }
 
 const VERSION = 1;
@@ -58,6 +60,8 @@ export class CursorCodec {
       throw invalid('malformed');
     }
     if (payload.v !== VERSION) throw invalid('from another gateway version');
+    if (payload.b !== undefined && (typeof payload.b !== 'string' || Number.isNaN(Date.parse(payload.b))))
+      throw invalid('malformed');
     if (payload.q !== queryHash) {
       throw new AppError(
         'cursor_query_mismatch',

@@ -1,5 +1,4 @@
-import type { ServerResponse } from 'node:http';
-import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Account } from '../schemas/account.js';
 import type { UsageRow } from '../schemas/usage.js';
 import { AppError } from '../errors.js';
@@ -7,13 +6,15 @@ import type { Connector } from './registry.js';
 import type { UsageRequest } from './usage-request.js';
 import type { CursorCodec } from './cursor.js';
 import { queryHash, type PageState, type CursorPayload } from './cursor.js';
-import { makePlan, type MappingLookup, type Plan } from './plan.js';
+import { makePlan, type FrozenPlan, type MappingLookup, type Plan } from './plan.js';
 import type { PageRunner } from './runner.js';
 import { type PageResult, type RunOptions } from './runner.js';
 import { rowFilter } from './filters.js';
 import { keyRows, normalizeRow, shapeRow } from './formats.js';
 import { rowsJson } from './row-json.js';
 import { redactHeaders, scrubSecrets } from '../http/redact.js';
+import { secondsUntil } from './header-time.js';
+import type { ConnectorSpec } from '../schemas/connector.js';
 
 export interface EngineOptions {
   runner: PageRunner;
@@ -24,65 +25,80 @@ export interface EngineOptions {
   now?: () => Date;
 }
 
-/** Runs a usage request end to end: plan, cursor, pages, and the response in the asked format. */
+/** Up to this many NDJSON rows leave in one write: the first bytes go before a step is serialized. */
+const STREAM_CHUNK_ROWS = 100;
+
+/** A chunk of a stream: NDJSON text and how many rows it holds (0 for the closing error line). */
+export interface StreamChunk {
+  text: string;
+  rows: number;
+}
+
+/** What the engine answers; the route writes it. */
+export type UsageAnswer =
+  | { kind: 'body'; headers: Record<string, string>; body: Buffer }
+  | { kind: 'stream'; headers: Record<string, string>; chunks: AsyncGenerator<StreamChunk, void> };
+
+/** Runs a usage request end to end: plan, cursor, pages, and the answer in the asked format. */
 export class UsageEngine {
   constructor(private readonly opts: EngineOptions) {}
 
-  async serve(
+  async answer(
     tenant: string,
     account: Account,
     connector: Connector,
     req: UsageRequest,
-    reply: FastifyReply,
     log: FastifyBaseLogger,
-  ): Promise<void> {
+  ): Promise<UsageAnswer> {
     // The hash that ties a cursor to its query, worked out only when a cursor is read or written.
     let hash: string | undefined;
     const hashOfQuery = () => (hash ??= queryHash(tenant, req.query as Record<string, unknown>));
     let payload: CursorPayload | undefined;
     if (req.cursor) payload = this.opts.cursors.decode(req.cursor, hashOfQuery());
-    const range = payload ? { start: new Date(payload.r[0]), end: new Date(payload.r[1]) } : undefined;
-    const plan = makePlan(account, connector, req, this.opts.mappings, range, this.opts.now?.());
+    const frozen: FrozenPlan | undefined = payload
+      ? {
+          range: { start: new Date(payload.r[0]), end: new Date(payload.r[1]) },
+          boundary: payload.b === undefined ? undefined : new Date(payload.b),
+        }
+      : undefined;
+    const plan = makePlan(account, connector, req, this.opts.mappings, frozen, this.opts.now?.());
     const state: PageState = payload?.s ?? { w: 0, p: null, o: 0 };
-    if (state.w < 0 || state.w > plan.windows.length) {
+    if (state.w < 0 || state.w > plan.steps.length) {
       throw new AppError(
         'invalid_cursor',
         'The cursor points outside the date range. Start again without next_cursor.',
       );
     }
-    const filter = rowFilter(req);
     const runOpts: RunOptions = {
       limit: req.limit,
       ignoreLimit: req.ignoreLimit,
       raw: req.format === 'raw',
       budget: this.opts.upstreamBudget,
       remoteQuery: req.remoteQuery,
-      rowFilter: filter,
+      rowFilter: rowFilter(req),
       maxRows: this.opts.maxBufferedRows,
     };
-    if (req.format === 'stream') {
-      await this.stream(plan, state, req, runOpts, reply, log);
-      return;
-    }
+    if (req.format === 'stream') return this.stream(plan, state, req, runOpts, log);
     const result = await this.opts.runner.run(plan, state, runOpts);
     const nextCursor = result.next ? this.cursorFor(plan, result.next, hashOfQuery()) : null;
-    setRateHeaders(reply, result, plan.connector.spec.rate_limit_headers);
     let text = req.format === 'raw' ? rawText(result, nextCursor) : rowsText(result, req, nextCursor);
     // Vendor bodies are shown as they came; a vendor that echoes a key back must not leak it.
     if (req.format === 'debug' || req.format === 'raw')
       text = scrubSecrets(text, Object.values(account.credentials));
     // Sent as bytes: given a string, Fastify measures it and Node then encodes it, two passes over a
     // body that is 140 kB for 100 unified rows (measured 0.13 ms slower for those).
-    reply.status(200).type('application/json; charset=utf-8').send(Buffer.from(text, 'utf8'));
+    return { kind: 'body', headers: rateHeaders(result, connector.spec), body: Buffer.from(text, 'utf8') };
   }
 
   private cursorFor(plan: Plan, state: PageState, queryHash: string): string {
-    return this.opts.cursors.encode({
+    const payload: CursorPayload = {
       v: 1,
       q: queryHash,
       r: [plan.range.start.toISOString(), plan.range.end.toISOString()],
       s: state,
-    });
+    };
+    if (plan.boundary) payload.b = plan.boundary.toISOString();
+    return this.opts.cursors.encode(payload);
   }
 
   /**
@@ -94,89 +110,61 @@ export class UsageEngine {
     start: PageState,
     req: UsageRequest,
     opts: RunOptions,
-    reply: FastifyReply,
     log: FastifyBaseLogger,
-  ): Promise<void> {
+  ): Promise<UsageAnswer> {
     const stepOpts = streamStepOptions(opts);
-    let result = await this.opts.runner.run(plan, start, stepOpts);
-    setRateHeaders(reply, result, plan.connector.spec.rate_limit_headers);
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, { ...headersOf(reply), 'content-type': 'application/x-ndjson; charset=utf-8' });
-    let written = 0;
-    try {
-      for (;;) {
-        // Written every 100 rows: the first bytes leave before the whole step is serialized.
-        let chunk = '';
-        let inChunk = 0;
-        // The step's rows, let go one by one as they are written: a whole window held until its
-        // last row is out measured 1.3x the peak RSS of 1,000-row steps on 1M rows.
-        const rows: (UsageRow | undefined)[] = result.rows;
-        for (let i = 0; i < rows.length; i++) {
-          const row = rows[i]!;
-          rows[i] = undefined;
-          // Plain JSON.stringify, not rowsJson's memo: a stream's records are written once, and
-          // memoizing them (for as long as their cached pages live) raised a 1M-row stream's peak
-          // RSS from 166 to 222 MB (bench target 6).
-          chunk += `${JSON.stringify(shapeRow(row, req))}\n`;
-          if (++inChunk === 100 || i === rows.length - 1) {
-            if (!(await writeUnlessGone(raw, chunk))) break;
-            written += inChunk;
-            chunk = '';
-            inChunk = 0;
+    const first = await this.opts.runner.run(plan, start, stepOpts);
+    const runner = this.opts.runner;
+    async function* chunks(): AsyncGenerator<StreamChunk, void> {
+      let result = first;
+      try {
+        for (;;) {
+          let text = '';
+          let inChunk = 0;
+          // The step's rows, let go one by one as they are written: a whole window held until its
+          // last row is out measured 1.3x the peak RSS of 1,000-row steps on 1M rows.
+          const rows: (UsageRow | undefined)[] = result.rows;
+          for (let i = 0; i < rows.length; i++) {
+            const row = rows[i]!;
+            rows[i] = undefined;
+            // Plain JSON.stringify, not rowsJson's memo: a stream's records are written once, and
+            // memoizing them (for as long as their cached pages live) raised a 1M-row stream's peak
+            // RSS from 166 to 222 MB (bench target 6).
+            text += `${JSON.stringify(shapeRow(row, req))}\n`;
+            if (++inChunk === STREAM_CHUNK_ROWS || i === rows.length - 1) {
+              yield { text, rows: inChunk };
+              text = '';
+              inChunk = 0;
+            }
           }
+          if (!result.next) return;
+          result = await runner.run(plan, result.next, stepOpts);
         }
-        if (raw.destroyed) {
-          log.info({ rowsWritten: written }, 'stream cut short: the client went away');
-          break;
-        }
-        if (!result.next) break;
-        result = await this.opts.runner.run(plan, result.next, stepOpts);
+      } catch (err) {
+        const envelope =
+          err instanceof AppError
+            ? err.toEnvelope()
+            : new AppError(
+                'internal_error',
+                'The stream failed part-way; the rows above are complete and correct.',
+              ).toEnvelope();
+        if (!(err instanceof AppError)) log.error({ err }, 'stream failed');
+        yield { text: `${JSON.stringify({ error: envelope })}\n`, rows: 0 };
       }
-    } catch (err) {
-      const envelope =
-        err instanceof AppError
-          ? err.toEnvelope()
-          : new AppError(
-              'internal_error',
-              'The stream failed part-way; the rows above are complete and correct.',
-            ).toEnvelope();
-      if (!(err instanceof AppError)) log.error({ err }, 'stream failed');
-      if (!raw.destroyed) raw.write(`${JSON.stringify({ error: envelope })}\n`);
     }
-    raw.end();
+    return { kind: 'stream', headers: rateHeaders(first, plan.connector.spec), chunks: chunks() };
   }
 }
 
 /**
- * A stream's step options: one step per vendor page, or per date window for reports that merge
- * records (such a window is read whole anyway). Steps of 1,000 rows re-read and re-merged a
+ * A stream's step options: one step per vendor page, or per whole step for reports that merge
+ * records (such a step is read whole anyway). Steps of 1,000 rows re-read and re-merged a
  * 3,000-row window three times, and a 1M-row stream took 43-51 s instead of 26-33 s (bench target
  * 6). One set of seen vendor pages for the whole stream, so a vendor cursor cycling back to a page
- * of an earlier step ends the window as it does within one page of rows.
+ * of an earlier step ends the step as it does within one page of rows.
  */
 export function streamStepOptions(opts: RunOptions): RunOptions {
   return { ...opts, ignoreLimit: true, maxRows: Number.POSITIVE_INFINITY, seenPages: new Set() };
-}
-
-/**
- * Writes one chunk of a stream and, when the socket's buffer is full, waits until it drains or
- * the client goes away (a socket that closed never drains). False once the client is gone.
- */
-async function writeUnlessGone(raw: ServerResponse, chunk: string): Promise<boolean> {
-  if (raw.destroyed) return false;
-  if (!raw.write(chunk)) {
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        raw.off('drain', done);
-        raw.off('close', done);
-        resolve();
-      };
-      raw.on('drain', done);
-      raw.on('close', done);
-    });
-  }
-  return !raw.destroyed;
 }
 
 /**
@@ -217,45 +205,41 @@ function rowsText(result: PageResult, req: UsageRequest, nextCursor: string | nu
   return JSON.stringify(body);
 }
 
-function headersOf(reply: FastifyReply): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) out[k] = String(v);
-  return out;
-}
-
 /**
  * Passes the vendor's rate-limit state on (the standard names, or the ones the connector
- * declares); where the vendor sends none, the gateway's own bucket for it.
+ * declares, its reset turned into seconds from now); where the vendor sends none, the gateway's
+ * own bucket for it.
  */
-function setRateHeaders(
-  reply: FastifyReply,
-  result: PageResult,
-  declared: RateLimitHeaderNames | undefined,
-): void {
+function rateHeaders(result: PageResult, spec: ConnectorSpec): Record<string, string> {
+  const declared = spec.rate_limit_headers;
   const h = result.last?.responseHeaders ?? {};
   const pick = (...names: (string | undefined)[]) =>
     names.map((n) => (n === undefined ? undefined : h[n.toLowerCase()])).find((v) => v !== undefined);
   const limit = pick(declared?.limit, 'ratelimit-limit', 'x-ratelimit-limit');
   const remaining = pick(declared?.remaining, 'ratelimit-remaining', 'x-ratelimit-remaining');
-  const reset = pick(declared?.reset, 'ratelimit-reset', 'x-ratelimit-reset');
+  const declaredReset = declared?.reset === undefined ? undefined : h[declared.reset.toLowerCase()];
+  const reset =
+    declaredReset !== undefined && declared?.reset_format !== undefined
+      ? ceilOrUndefined(secondsUntil(declaredReset, declared.reset_format))
+      : (declaredReset ?? pick('ratelimit-reset', 'x-ratelimit-reset'));
+  const out: Record<string, string> = {};
   if (limit !== undefined || remaining !== undefined) {
-    if (limit !== undefined) reply.header('ratelimit-limit', limit);
-    if (remaining !== undefined) reply.header('ratelimit-remaining', remaining);
-    if (reset !== undefined) reply.header('ratelimit-reset', reset);
-    return;
+    if (limit !== undefined) out['ratelimit-limit'] = limit;
+    if (remaining !== undefined) out['ratelimit-remaining'] = remaining;
+    if (reset !== undefined) out['ratelimit-reset'] = reset;
+    return out;
   }
   if (result.rule && result.rate) {
-    reply.header('ratelimit-limit', String(result.rule.requests));
-    reply.header('ratelimit-remaining', String(result.rate.remaining));
-    reply.header('ratelimit-reset', String(result.rate.resetSeconds));
+    out['ratelimit-limit'] = String(result.rule.requests);
+    out['ratelimit-remaining'] = String(result.rate.remaining);
+    out['ratelimit-reset'] = String(result.rate.resetSeconds);
   }
+  return out;
 }
 
-type RateLimitHeaderNames = {
-  limit?: string | undefined;
-  remaining?: string | undefined;
-  reset?: string | undefined;
-};
+function ceilOrUndefined(n: number | undefined): string | undefined {
+  return n === undefined ? undefined : String(Math.ceil(n));
+}
 
 function debugView(result: PageResult, nextCursor: string | null): Record<string, unknown> {
   return {

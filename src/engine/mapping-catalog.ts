@@ -2,7 +2,7 @@ import type { Account } from '../schemas/account.js';
 import { compileMapping, mergeMappingDocs, type CompiledMapping } from '../mapping/compile.js';
 import { loadMappings } from '../mapping/load.js';
 import type { ConnectorRegistry } from './registry.js';
-import { sourcesOf } from './plan.js';
+import { sourcesOf } from './sources.js';
 
 /** Thrown at boot when a connector's report names a mapping file that does not exist. */
 export class MissingMappingError extends Error {}

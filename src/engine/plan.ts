@@ -1,24 +1,48 @@
 import type { Account } from '../schemas/account.js';
-import type { Report, Resource } from '../schemas/connector.js';
+import type { Report, ReportSource, Resource } from '../schemas/connector.js';
 import type { CompiledMapping } from '../mapping/compile.js';
 import { AppError } from '../errors.js';
 import type { Connector } from './registry.js';
 import type { UsageRequest } from './usage-request.js';
-import { addDays, startOfUtcDay, DAY_MS } from './dates.js';
+import { DAY_MS } from './dates.js';
 import { splitWindows, type DateWindow } from './windows.js';
+import { pushDown, refuseUndeclared } from './pushdown.js';
+import type { VendorParam } from './request/params.js';
+import { chooseProducts, sourcesOf, supportedReports, usableSources } from './sources.js';
+import { clampToAvailable, resolveRange, settleBoundary, splitAt, type DateRange } from './range.js';
 
-/** Everything decided before the first vendor call: what to call, over which windows, mapped how. */
+/** One vendor resource a step reads, with the mapping of its records and its pushed-down parameters. */
+export interface SourcePlan {
+  name: string;
+  resource: Resource;
+  mapping: CompiledMapping;
+  vendorParams: VendorParam[];
+}
+
+/**
+ * One unit of paging: a date window of one source, or of several sources whose rows merge in date
+ * order. A `whole` step is read to its end before any row is returned (aggregated mappings,
+ * merged sources, re-bucketed rows); the others are returned vendor page by vendor page.
+ */
+export interface Step {
+  window: DateWindow;
+  sources: SourcePlan[];
+  whole: boolean;
+}
+
+export type Granularity = 'minute' | 'hour' | 'day';
+
+/** Everything decided before the first vendor call: the steps to walk and how to map them. */
 export interface Plan {
   account: Account;
   connector: Connector;
   reportType: string;
-  resourceName: string;
-  resource: Resource;
-  mapping: CompiledMapping;
-  range: { start: Date; end: Date };
-  windows: DateWindow[];
-  /** Unified parameters translated into the vendor's own, sent with every call. */
-  vendorParams: Record<string, string | string[]>;
+  range: DateRange;
+  steps: Step[];
+  /** Where settled sources hand over to unsettled ones, fixed by the first page's cursor. */
+  boundary: Date | undefined;
+  /** Time buckets the gateway sums rows into after mapping, when coarser than the vendor's. */
+  regroup: Granularity | undefined;
 }
 
 export type MappingLookup = (
@@ -27,198 +51,190 @@ export type MappingLookup = (
   account: Account,
 ) => CompiledMapping | undefined;
 
+/** What a cursor fixed at the first page, so every page of one query walks the same steps. */
+export interface FrozenPlan {
+  range: DateRange;
+  boundary?: Date | undefined;
+}
+
 const DEFAULT_RANGE_DAYS = 7;
 const DEFAULT_MAX_RANGE_DAYS = 366;
-
-/**
- * Parameters a report must declare before it may receive them; anything else the gateway does
- * itself (filters, single day) or refuses, since silently ignoring a parameter gives wrong answers.
- */
-const PUSHDOWN_ONLY: readonly (keyof UsageRequest['query'])[] = [
-  'group_by',
-  'granularity',
-  'sort_by',
-  'sort_order',
-  'include_deleted_users',
-  'api_key_id',
-  'page',
-  'page_size',
-];
+const GRANULARITY_ORDER: Record<Granularity, number> = { minute: 0, hour: 1, day: 2 };
 
 export function makePlan(
   account: Account,
   connector: Connector,
   req: UsageRequest,
   mappings: MappingLookup,
-  range: { start: Date; end: Date } | undefined,
+  frozen: FrozenPlan | undefined,
   now = new Date(),
 ): Plan {
-  const reports = connector.spec.reports ?? {};
-  const report = reports[req.reportType];
-  const supported = Object.keys(reports).filter((r) => {
-    const rep = reports[r];
-    return rep !== undefined && chooseSource(connector, rep, account) !== undefined;
-  });
+  const slug = connector.spec.slug;
+  const report = connector.spec.reports?.[req.reportType];
+  const supported = supportedReports(connector, account);
   if (!report) {
     throw new AppError(
       'unsupported_report_type',
-      `report_type=${req.reportType} is not available for ${connector.spec.slug} accounts${req.reportTypeExplicit ? '' : ' (it is the default when no report_type is given)'}. This account supports: ${supported.join(', ') || 'none'}.`,
+      `report_type=${req.reportType} is not available for ${slug} accounts${req.reportTypeExplicit ? '' : ' (it is the default when no report_type is given)'}. This account supports: ${supported.join(', ') || 'none'}.`,
       { details: { parameter: 'report_type', allowed: supported } },
     );
   }
-  const source = chooseSource(connector, report, account);
-  if (!source) {
-    const fields = [
-      ...new Set(sourcesOf(report).map((s) => connector.spec.resources?.[s.resource]?.credential ?? '')),
-    ];
-    const field = fields.join(' or ');
-    const described = fields
-      .map((f) => `${f}: ${connector.spec.credentials[f]?.description ?? f}`)
-      .join('; ');
-    throw new AppError(
-      'missing_credential',
-      `report_type=${req.reportType} needs the ${field} credential (${described}); add it with PATCH /integrated-accounts/${account.id}. With its current credentials this account supports: ${supported.join(', ') || 'none'}.`,
-      { details: { parameter: 'report_type', credential: field, allowed: supported } },
-    );
-  }
-  const resource = connector.spec.resources?.[source.resource] as Resource;
-  const vendorParams = pushDown(resource, req, connector.spec.slug);
-  for (const name of PUSHDOWN_ONLY) {
-    if (req.query[name] !== undefined && !resource.params?.[name]) {
-      throw new AppError(
-        'unsupported_parameter',
-        `${name} is not supported for report_type=${req.reportType} on ${connector.spec.slug}: the vendor cannot apply it and the gateway cannot apply it correctly across pages. Leave it out.`,
-        { details: { parameter: name } },
-      );
-    }
-  }
-  const mappingName = source.mapping ?? req.reportType;
-  const mapping = mappings(connector.spec.slug, mappingName, account);
-  if (!mapping) throw new Error(`no mapping ${mappingName} for ${connector.spec.slug}`);
+  const usable = usableSources(connector, report, account);
+  if (usable.length === 0) throw missingCredential(connector, report, account, req, supported);
+  const chosen = selectSources(report, usable, req, slug);
 
-  const resolved = clampToAvailable(
-    range ??
+  const regroup = regroupFor(chosen, connector, req);
+  const sources = chosen.map((s) => planSource(s, connector, account, req, mappings, regroup !== undefined));
+  const first = sources[0] as SourcePlan;
+
+  const range =
+    frozen?.range ??
+    clampToAvailable(
       resolveRange(req, report.default_days ?? DEFAULT_RANGE_DAYS, report.default_end_offset_days ?? 0, now),
-    resource,
-    now,
-  );
+      first.resource,
+      now,
+    );
   const maxDays = report.max_range_days ?? DEFAULT_MAX_RANGE_DAYS;
-  if (resolved.end.getTime() - resolved.start.getTime() > maxDays * DAY_MS) {
+  if (range.end.getTime() - range.start.getTime() > maxDays * DAY_MS) {
     throw new AppError(
       'invalid_parameter',
-      `The date range is longer than the ${maxDays} days report_type=${req.reportType} allows on ${connector.spec.slug}; ask for a shorter range.`,
+      `The date range is longer than the ${maxDays} days report_type=${req.reportType} allows on ${slug}; ask for a shorter range.`,
       { details: { parameter: 'start_date' } },
     );
   }
-  return {
-    account,
-    connector,
-    reportType: req.reportType,
-    resourceName: source.resource,
-    resource,
-    mapping,
-    range: resolved,
-    windows: splitWindows(resolved.start, resolved.end, resource.window),
-    vendorParams,
-  };
+  const byPeriod = chosen.some((s) => s.period !== undefined);
+  const boundary =
+    byPeriod && report.settle ? (frozen?.boundary ?? settleBoundary(report.settle, now)) : undefined;
+  const steps = byPeriod
+    ? periodSteps(chosen, sources, range, boundary, now, regroup)
+    : windowSteps(sources, range, now, regroup);
+  return { account, connector, reportType: req.reportType, range, steps, boundary, regroup };
 }
 
-/** Every source of a report, the main one first. */
-export function sourcesOf(report: Report): { resource: string; mapping?: string | undefined }[] {
-  return [{ resource: report.resource, mapping: report.mapping }, ...(report.also ?? [])];
-}
-
-/** The first source whose credential the account holds. */
-export function chooseSource(
-  connector: Connector,
+/** One source, the settled/unsettled pair that splits the range, or the products fanned out over. */
+function selectSources(
   report: Report,
+  usable: ReportSource[],
+  req: UsageRequest,
+  slug: string,
+): ReportSource[] {
+  if (usable.some((s) => s.product !== undefined)) {
+    return chooseProducts(report, usable, req.params.product_ids, slug, req.reportType);
+  }
+  if (usable.some((s) => s.period !== undefined)) return usable;
+  return usable.slice(0, 1);
+}
+
+function planSource(
+  source: ReportSource,
+  connector: Connector,
   account: Account,
-): { resource: string; mapping?: string | undefined } | undefined {
-  return sourcesOf(report).find((s) => {
-    const res = connector.spec.resources?.[s.resource];
-    return res !== undefined && account.credentials[res.credential] !== undefined;
-  });
+  req: UsageRequest,
+  mappings: MappingLookup,
+  regrouped: boolean,
+): SourcePlan {
+  const slug = connector.spec.slug;
+  const resource = connector.spec.resources?.[source.resource] as Resource;
+  const vendorParams = pushDown(resource, req, slug);
+  refuseUndeclared(resource, req, slug, regrouped ? new Set(['granularity']) : undefined);
+  const mappingName = source.mapping ?? req.reportType;
+  const mapping = mappings(slug, mappingName, account);
+  if (!mapping) throw new Error(`no mapping ${mappingName} for ${slug}`);
+  return { name: source.resource, resource, mapping, vendorParams };
 }
 
 /**
- * The vendor has nothing before its first day nor after its latest available one: the range is
- * narrowed to what exists (an empty range gives an empty last page), so a default or generous
- * range never turns into a vendor 400.
+ * A granularity the vendor does not take but whose buckets are coarser than its own is summed by
+ * the gateway after mapping (hourly data asked for by day); a finer one is refused.
  */
-function clampToAvailable(
-  range: { start: Date; end: Date },
-  resource: Resource,
-  now: Date,
-): { start: Date; end: Date } {
-  let { start, end } = range;
-  if (resource.min_date) {
-    const min = new Date(`${resource.min_date}T00:00:00Z`);
-    if (start < min) start = min;
-  }
-  if (resource.availability_lag_hours !== undefined) {
-    const latest = startOfUtcDay(new Date(now.getTime() - resource.availability_lag_hours * 3_600_000));
-    if (end > latest) end = latest;
-  }
-  return end > start ? { start, end } : { start, end: start };
-}
-
-/** Translates the unified parameters a resource declares into the vendor's query parameters. */
-function pushDown(resource: Resource, req: UsageRequest, slug: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, rule] of Object.entries(resource.params ?? {})) {
-    const given = (req.query as Record<string, unknown>)[name];
-    const values: string[] =
-      given === undefined
-        ? rule.default === undefined
-          ? []
-          : [rule.default].flat()
-        : (Array.isArray(given) ? given : [given]).map(String);
-    if (values.length === 0) continue;
-    const translated = values.map((v) => {
-      if (typeof given === 'boolean' && rule.invert) return String(!given);
-      if (!rule.map || given === undefined) return v;
-      const mapped = rule.map[v];
-      if (mapped === undefined) {
-        const allowed = Object.keys(rule.map);
-        throw new AppError(
-          'unsupported_parameter',
-          `${name}=${v} is not supported by ${slug} for report_type=${req.reportType}; supported: ${allowed.join(', ')}.`,
-          { details: { parameter: name, allowed } },
-        );
-      }
-      return mapped;
-    });
-    out[rule.param] = rule.param.endsWith('[]') ? translated : (translated[0] as string);
-  }
-  return out;
-}
-
-/** Fills in a missing start or end; `date` means that one day. */
-function resolveRange(
+function regroupFor(
+  chosen: ReportSource[],
+  connector: Connector,
   req: UsageRequest,
-  defaultDays: number,
-  endOffsetDays: number,
+): Granularity | undefined {
+  const asked = req.params.granularity as Granularity | undefined;
+  if (asked === undefined) return undefined;
+  const resources = chosen.map((s) => connector.spec.resources?.[s.resource] as Resource);
+  if (resources.some((r) => r.params?.granularity) || resources.some((r) => !r.native_granularity))
+    return undefined;
+  const native = resources.map((r) => r.native_granularity as Granularity);
+  const finest = native.reduce((a, b) => (GRANULARITY_ORDER[a] > GRANULARITY_ORDER[b] ? a : b));
+  if (GRANULARITY_ORDER[asked] < GRANULARITY_ORDER[finest]) {
+    throw new AppError(
+      'unsupported_parameter',
+      `granularity=${asked} is finer than the ${finest} buckets ${connector.spec.slug} reports for report_type=${req.reportType}; ask for ${finest} or coarser.`,
+      { details: { parameter: 'granularity', allowed: granularitiesFrom(finest) } },
+    );
+  }
+  return GRANULARITY_ORDER[asked] > GRANULARITY_ORDER[finest] ? asked : undefined;
+}
+
+function granularitiesFrom(finest: Granularity): Granularity[] {
+  return (Object.keys(GRANULARITY_ORDER) as Granularity[]).filter(
+    (g) => GRANULARITY_ORDER[g] >= GRANULARITY_ORDER[finest],
+  );
+}
+
+/**
+ * Steps of one source, or of products fanned out: one per date window. Fanned-out products share
+ * each window (the shortest any of them allows) and are merged in date order.
+ */
+function windowSteps(
+  sources: SourcePlan[],
+  range: DateRange,
   now: Date,
-): { start: Date; end: Date } {
-  if (req.date !== undefined) {
-    if (req.start || req.end) {
-      throw new AppError('invalid_parameter', 'Give either date or start_date/end_date, not both.', {
-        details: { parameter: 'date' },
-      });
+  regroup: Granularity | undefined,
+): Step[] {
+  const first = sources[0] as SourcePlan;
+  const rule = sources
+    .map((s) => s.resource.window)
+    .reduce((a, b) => (a === undefined || (b !== undefined && b.max_days < a.max_days) ? b : a));
+  const clamped = sources.reduce((r, s) => clampToAvailable(r, s.resource, now), range);
+  const windows = clamped.end > clamped.start ? splitWindows(clamped.start, clamped.end, rule) : [];
+  const whole = sources.length > 1 || regroup !== undefined || first.mapping.aggregate;
+  return windows.map((window) => ({ window, sources, whole }));
+}
+
+/** Steps of the settled source up to the boundary, then those of the unsettled one. */
+function periodSteps(
+  chosen: ReportSource[],
+  sources: SourcePlan[],
+  range: DateRange,
+  boundary: Date | undefined,
+  now: Date,
+  regroup: Granularity | undefined,
+): Step[] {
+  const steps: Step[] = [];
+  for (const part of ['settled', 'unsettled'] as const) {
+    const i = chosen.findIndex((s) => s.period === part);
+    const source = sources[i];
+    if (!source) continue;
+    const sub = boundary ? splitAt(range, boundary, part) : range;
+    const clamped = clampToAvailable(sub, source.resource, now);
+    if (clamped.end <= clamped.start) continue;
+    const whole = regroup !== undefined || source.mapping.aggregate;
+    for (const window of splitWindows(clamped.start, clamped.end, source.resource.window)) {
+      steps.push({ window, sources: [source], whole });
     }
-    const day = new Date(`${req.date}T00:00:00Z`);
-    return { start: day, end: addDays(day, 1) };
   }
-  const todayEnd = addDays(startOfUtcDay(now), 1 - endOffsetDays);
-  if (req.start && req.end) return { start: req.start, end: req.end };
-  if (req.start) {
-    if (req.start >= todayEnd) {
-      throw new AppError('invalid_parameter', 'start_date is in the future; there is no usage there yet.', {
-        details: { parameter: 'start_date' },
-      });
-    }
-    return { start: req.start, end: todayEnd };
-  }
-  const end = req.end ?? addDays(startOfUtcDay(now), -endOffsetDays);
-  return { start: addDays(end, -defaultDays), end };
+  return steps;
+}
+
+function missingCredential(
+  connector: Connector,
+  report: Report,
+  account: Account,
+  req: UsageRequest,
+  supported: string[],
+): AppError {
+  const fields = [
+    ...new Set(sourcesOf(report).map((s) => connector.spec.resources?.[s.resource]?.credential ?? '')),
+  ];
+  const field = fields.join(' or ');
+  const described = fields.map((f) => `${f}: ${connector.spec.credentials[f]?.description ?? f}`).join('; ');
+  return new AppError(
+    'missing_credential',
+    `report_type=${req.reportType} needs the ${field} credential (${described}); add it with PATCH /integrated-accounts/${account.id}. With its current credentials this account supports: ${supported.join(', ') || 'none'}.`,
+    { details: { parameter: 'report_type', credential: field, allowed: supported } },
+  );
 }

@@ -1,24 +1,27 @@
 import type { SecretDigest } from './secret-digest.js';
 import type { UsageRow } from '../schemas/usage.js';
+import type { Resource } from '../schemas/connector.js';
 import { mergeRows } from '../mapping/compile.js';
 import { AppError } from '../errors.js';
 import { redactHeaders, scrubSecrets } from '../http/redact.js';
-import type { Plan } from './plan.js';
+import type { Plan, SourcePlan, Step } from './plan.js';
 import type { PageState } from './cursor.js';
-import type { CallRecord, UpstreamCaller, RetryPolicy } from './upstream.js';
-import { DEFAULT_RETRY } from './upstream.js';
-import { buildRequest } from './request-builder.js';
+import type { CallRecord, UpstreamCaller } from './upstream.js';
+import { buildRequest } from './request/build.js';
+import type { VendorParam } from './request/params.js';
 import { nextPage } from './paginate.js';
 import { getPath } from './path.js';
 import type { RateDecision } from './rate-limit.js';
-import type { Resource } from '../schemas/connector.js';
 import type { DateWindow } from './windows.js';
+import { resolvePolicy, type CallPolicy } from './policy.js';
+import { regroupRows, type RegroupGranularity } from '../mapping/regroup.js';
+import { buildLookupTable } from '../mapping/lookup-table.js';
 
 /** Joined tables by name: key → record. */
 type Lookups = Record<string, Map<string, unknown>>;
 
-/** One vendor page as fetched and mapped. */
-interface FetchedPage {
+/** One vendor page as fetched. */
+export interface FetchedPage {
   body: unknown;
   /** The vendor's body as received (raw format sends it on without re-serializing). */
   text: string;
@@ -27,6 +30,14 @@ interface FetchedPage {
   requestUrl: string;
   requestOptions: { method: string; headers: Record<string, unknown> };
   responseHeaders: Record<string, string>;
+  rate: RateDecision | undefined;
+}
+
+/** A page as the walker hands it on: its successor, unless paging looped back to a page already read. */
+interface WalkedPage {
+  page: FetchedPage;
+  next: string | number | null;
+  looping: boolean;
 }
 
 export interface RunOptions {
@@ -40,7 +51,7 @@ export interface RunOptions {
   maxRows: number;
   /**
    * Vendor pages read by the caller's earlier runs of the same request (a stream's steps), so a
-   * vendor cursor that cycles back to one of them ends its window there too; each run keeps its
+   * vendor cursor that cycles back to one of them ends its step there too; each run keeps its
    * own otherwise.
    */
   seenPages?: Set<string>;
@@ -69,18 +80,27 @@ export interface RunnerDeps {
   now?: () => number;
 }
 
-const HOUR_MS = 3_600_000;
+/** What one run shares between its calls: the policy, the call log and the budget. */
+interface RunContext {
+  plan: Plan;
+  policy: CallPolicy;
+  calls: CallRecord[];
+  remoteQuery: Record<string, string | string[]>;
+}
 
 /**
- * Walks date windows and vendor pages from a paging state until a page of rows is full, the
+ * Walks the plan's steps and vendor pages from a paging state until a page of rows is full, the
  * range ends, or the upstream budget runs out. The state it returns is exactly where the next
  * page starts, so paging with any limit yields the same rows once each.
  */
 export class PageRunner {
+  /** Per request: the connector's policy and the lookup tables, worked out once. */
+  private readonly perPlan = new WeakMap<Plan, { policy: CallPolicy; lookups: Map<string, Lookups> }>();
+
   constructor(private readonly deps: RunnerDeps) {}
 
   async run(plan: Plan, start: PageState, opts: RunOptions): Promise<PageResult> {
-    const calls: CallRecord[] = [];
+    const ctx: RunContext = { plan, policy: this.policyOf(plan), calls: [], remoteQuery: opts.remoteQuery };
     const rows: UsageRow[] = [];
     const texts: string[] = [];
     let state: PageState | null = { ...start };
@@ -89,63 +109,82 @@ export class PageRunner {
     let last: FetchedPage | undefined;
     let rate: RateDecision | undefined;
     const seen = opts.seenPages ?? new Set<string>();
-    const upstreamCalls = () => calls.filter((c) => !c.cacheHit && !c.shared).length;
-    const lookups = opts.raw ? {} : await this.loadLookups(plan, opts, calls);
+    const upstreamCalls = () => ctx.calls.filter((c) => !c.cacheHit && !c.shared).length;
+    const budgetSpent = () => upstreamCalls() >= opts.budget;
+    // Lookup tables first, as their calls count against the budget before the first page's.
+    const current = plan.steps[state.w];
+    if (current && !opts.raw) for (const source of current.sources) await this.lookupsOf(ctx, source);
+    /** The walk through the current step's pages, kept while paging stays in that step. */
+    let walk: { w: number; pages: AsyncGenerator<WalkedPage, void> } | undefined;
 
-    while (state && state.w < plan.windows.length) {
-      if (upstreamCalls() >= opts.budget) {
+    while (state && state.w < plan.steps.length) {
+      if (budgetSpent()) {
         partial = true;
         break;
       }
+      const step = plan.steps[state.w] as Step;
       let mapped: UsageRow[];
       let next: string | number | null;
-      if (plan.mapping.aggregate && !opts.raw) {
-        // Aggregated reports merge records of the whole window (remote and local halves of a
-        // user-day may sit on different vendor pages), so the window is read to its end first.
-        const whole = await this.fetchWindow(
-          plan,
-          state.w,
-          opts,
-          calls,
-          () => upstreamCalls() >= opts.budget,
-        );
+      if (opts.raw && step.sources.length > 1) {
+        // Raw bodies of merged sources: the step's pages of every source, in one answer, so a
+        // cursor's step means the same in every format.
+        const bodies = await this.readStepBodies(ctx, step, budgetSpent);
+        if (!bodies) {
+          partial = true;
+          break;
+        }
+        for (const page of bodies.pages) texts.push(page.text);
+        last = bodies.pages[bodies.pages.length - 1] ?? last;
+        isLooping ||= bodies.isLooping;
+        state = { w: state.w + 1, p: null, o: 0 };
+        if (texts.length > 0) break;
+        continue;
+      }
+      if (step.whole && !opts.raw) {
+        // Rows of the whole step are merged, sorted or re-bucketed together (the remote and local
+        // halves of a user-day may sit on different vendor pages), so it is read to its end first.
+        const whole = await this.readStep(ctx, step, budgetSpent);
         if (!whole) {
           partial = true;
           break;
         }
-        last = whole.last;
+        last = whole.last ?? last;
         rate = whole.rate ?? rate;
         isLooping ||= whole.isLooping;
-        const window = this.windowOf(plan, state.w);
-        mapped = mergeRows(whole.records.flatMap((r) => this.map(plan, r, lookups, window)));
+        mapped = whole.rows;
         next = null;
       } else {
-        const fetched = await this.fetchPage(
-          plan,
-          plan.resourceName,
-          plan.resource,
-          this.windowOf(plan, state.w),
-          state.p,
-          opts,
-          calls,
-        );
-        last = fetched.page;
-        rate = fetched.rate ?? rate;
-        next = fetched.page.next;
-        if (next !== null && (seen.has(`${state.w}:${String(next)}`) || next === state.p)) {
-          isLooping = true;
-          next = null;
+        const source = step.sources[0] as SourcePlan;
+        if (walk?.w !== state.w) {
+          walk = {
+            w: state.w,
+            pages: this.walkPages(
+              ctx,
+              source.name,
+              source.resource,
+              step.window,
+              state.p,
+              source.vendorParams,
+              {
+                seen,
+                prefix: `${state.w}:`,
+              },
+            ),
+          };
         }
-        if (state.p !== null) seen.add(`${state.w}:${String(state.p)}`);
-        if (next !== null) seen.add(`${state.w}:${String(next)}`);
+        const walked = (await walk.pages.next()).value as WalkedPage;
+        last = walked.page;
+        rate = walked.page.rate ?? rate;
+        next = walked.next;
+        isLooping ||= walked.looping;
         if (opts.raw) {
-          texts.push(fetched.page.text);
+          texts.push(walked.page.text);
           state = next !== null ? { w: state.w, p: next, o: 0 } : { w: state.w + 1, p: null, o: 0 };
-          if (fetched.page.records.length > 0 || texts.length >= opts.limit) break;
+          if (walked.page.records.length > 0 || texts.length >= opts.limit) break;
           continue;
         }
-        const window = this.windowOf(plan, state.w);
-        mapped = fetched.page.records.flatMap((r) => this.map(plan, r, lookups, window));
+        const lookups = await this.lookupsOf(ctx, source);
+        mapped = walked.page.records.flatMap((r) => mapRecord(plan, source, r, lookups, step.window));
       }
       const kept = mapped.filter(opts.rowFilter);
       const room = opts.ignoreLimit ? Number.POSITIVE_INFINITY : opts.limit - rows.length;
@@ -165,137 +204,218 @@ export class PageRunner {
       state = next !== null ? { w: state.w, p: next, o: 0 } : { w: state.w + 1, p: null, o: 0 };
       if (rows.length >= opts.limit || (opts.ignoreLimit && rows.length > 0)) break;
     }
-    if (state && state.w >= plan.windows.length) state = null;
-    const rule = this.rateRule(plan);
-    return { rows, texts, next: state, partial, isLooping, last, calls, rate, rule };
+    await walk?.pages.return();
+    if (state && state.w >= plan.steps.length) state = null;
+    const firstSource = plan.steps[0]?.sources[0];
+    const rule = firstSource ? ctx.policy.rateFor(firstSource.resource)?.rule : undefined;
+    return { rows, texts, next: state, partial, isLooping, last, calls: ctx.calls, rate, rule };
   }
 
-  private map(plan: Plan, record: unknown, lookups: Lookups, window: DateWindow): UsageRow[] {
-    return plan.mapping.map(record, {
-      integration: plan.connector.spec.slug,
-      accountId: plan.account.id,
-      reportType: plan.reportType,
-      lookups,
-      window,
-    });
+  private policyOf(plan: Plan): CallPolicy {
+    return this.stateOf(plan).policy;
+  }
+
+  private stateOf(plan: Plan): { policy: CallPolicy; lookups: Map<string, Lookups> } {
+    let s = this.perPlan.get(plan);
+    if (!s) {
+      s = { policy: resolvePolicy(plan, this.deps.digest), lookups: new Map() };
+      this.perPlan.set(plan, s);
+    }
+    return s;
   }
 
   /**
-   * Reads each lookup table the resource declares (a users list to turn ids into emails, say)
-   * whole, through the same cached, rate-limited path as every other call.
+   * Reads every source of a step to the end of its window and maps it: an aggregated mapping's
+   * rows merged, several sources' rows in date order, rows re-bucketed to a coarser granularity.
+   * Undefined when the upstream budget ran out first.
    */
-  private async loadLookups(plan: Plan, opts: RunOptions, calls: CallRecord[]): Promise<Lookups> {
+  private async readStep(
+    ctx: RunContext,
+    step: Step,
+    budgetSpent: () => boolean,
+  ): Promise<
+    | { rows: UsageRow[]; last: FetchedPage | undefined; rate: RateDecision | undefined; isLooping: boolean }
+    | undefined
+  > {
+    let rows: UsageRow[] = [];
+    let last: FetchedPage | undefined;
+    let rate: RateDecision | undefined;
+    let isLooping = false;
+    for (const source of step.sources) {
+      const records: unknown[] = [];
+      const read = await this.readWhole(ctx, source, step.window, budgetSpent, (page) => {
+        for (const r of page.records) records.push(r);
+      });
+      if (!read) return undefined;
+      last = read.last ?? last;
+      rate = read.rate ?? rate;
+      isLooping ||= read.isLooping;
+      const lookups = await this.lookupsOf(ctx, source);
+      const mapped = records.flatMap((r) => mapRecord(ctx.plan, source, r, lookups, step.window));
+      const merged = source.mapping.aggregate ? mergeRows(mapped) : mapped;
+      rows = rows.length === 0 ? merged : rows.concat(merged);
+    }
+    if (step.sources.length > 1) rows = inDateOrder(rows);
+    const { plan } = ctx;
+    if (plan.regroup) {
+      rows = regroupRows(rows, plan.regroup as RegroupGranularity, {
+        integration: plan.connector.spec.slug,
+        accountId: plan.account.id,
+        reportType: plan.reportType,
+        aggregated: step.sources.every((s) => s.mapping.aggregate),
+      });
+    }
+    return { rows, last, rate, isLooping };
+  }
+
+  /** Every page of every source of a step, as fetched; undefined when the budget ran out first. */
+  private async readStepBodies(
+    ctx: RunContext,
+    step: Step,
+    budgetSpent: () => boolean,
+  ): Promise<{ pages: FetchedPage[]; isLooping: boolean } | undefined> {
+    const pages: FetchedPage[] = [];
+    let isLooping = false;
+    for (const source of step.sources) {
+      const read = await this.readWhole(ctx, source, step.window, budgetSpent, (page) => pages.push(page));
+      if (!read) return undefined;
+      isLooping ||= read.isLooping;
+    }
+    return { pages, isLooping };
+  }
+
+  /** One source's pages over a whole window, each handed to `onPage`; undefined when the budget ran out. */
+  private async readWhole(
+    ctx: RunContext,
+    source: SourcePlan,
+    window: DateWindow,
+    budgetSpent: () => boolean,
+    onPage: (page: FetchedPage) => void,
+  ): Promise<
+    { last: FetchedPage | undefined; rate: RateDecision | undefined; isLooping: boolean } | undefined
+  > {
+    let last: FetchedPage | undefined;
+    let rate: RateDecision | undefined;
+    let isLooping = false;
+    const track = { seen: new Set<string>(), prefix: '' };
+    for await (const walked of this.walkPages(
+      ctx,
+      source.name,
+      source.resource,
+      window,
+      null,
+      source.vendorParams,
+      track,
+    )) {
+      onPage(walked.page);
+      last = walked.page;
+      rate = walked.page.rate ?? rate;
+      isLooping ||= walked.looping;
+      if (walked.next !== null && budgetSpent()) return undefined;
+    }
+    return { last, rate, isLooping };
+  }
+
+  /**
+   * The one page walker: fetches a resource's pages over one window from a page on, and stops
+   * where the vendor hands back a page already read in this walk (or, for the caller's `seen`
+   * set, in an earlier step of the same stream) so a cycling cursor ends instead of looping.
+   */
+  private async *walkPages(
+    ctx: RunContext,
+    name: string,
+    resource: Resource,
+    window: DateWindow,
+    from: string | number | null,
+    vendorParams: readonly VendorParam[],
+    track: { seen: Set<string>; prefix: string },
+    remoteQuery: Record<string, string | string[]> = ctx.remoteQuery,
+  ): AsyncGenerator<WalkedPage, void> {
+    const { seen, prefix } = track;
+    let p = from;
+    for (;;) {
+      const page = await this.fetchPage(ctx, name, resource, window, p, vendorParams, remoteQuery);
+      let next = page.next;
+      let looping = false;
+      if (next !== null && (seen.has(`${prefix}${String(next)}`) || next === p)) {
+        looping = true;
+        next = null;
+      }
+      if (p !== null) seen.add(`${prefix}${String(p)}`);
+      if (next !== null) seen.add(`${prefix}${String(next)}`);
+      yield { page, next, looping };
+      if (next === null) return;
+      p = next;
+    }
+  }
+
+  /**
+   * Reads each lookup table a source declares (a users list to turn ids into emails, say) whole,
+   * through the same cached, rate-limited path as every other call, once per request.
+   */
+  private async lookupsOf(ctx: RunContext, source: SourcePlan): Promise<Lookups> {
+    const cache = this.stateOf(ctx.plan).lookups;
+    const known = cache.get(source.name);
+    if (known) return known;
     const out: Lookups = {};
-    for (const [name, spec] of Object.entries(plan.resource.lookups ?? {})) {
-      const resource = plan.connector.spec.resources?.[spec.resource];
+    for (const [name, spec] of Object.entries(source.resource.lookups ?? {})) {
+      const resource = ctx.plan.connector.spec.resources?.[spec.resource];
       if (!resource) throw new Error(`lookup ${name}: no resource ${spec.resource}`);
       const table = new Map<string, unknown>();
-      const seen = new Set<string>();
-      let p: string | number | null = null;
-      for (;;) {
-        const fetched = await this.fetchPage(
-          plan,
-          spec.resource,
-          resource,
-          plan.range,
-          p,
-          { ...opts, remoteQuery: {} },
-          calls,
-          {},
-        );
-        for (const r of fetched.page.records) {
-          const key = getPath(r, spec.key);
-          if (key !== undefined && key !== null) table.set(String(key), r);
-        }
-        const next = fetched.page.next;
-        if (next === null || seen.has(String(next))) break;
-        seen.add(String(next));
-        p = next;
-      }
+      const pages = this.walkPages(
+        ctx,
+        spec.resource,
+        resource,
+        ctx.plan.range,
+        null,
+        [],
+        { seen: new Set(), prefix: '' },
+        {},
+      );
+      for await (const { page } of pages)
+        buildLookupTable(page.records, spec.key, { ignoreCase: spec.ignore_case }, table);
       out[name] = table;
     }
+    cache.set(source.name, out);
     return out;
   }
 
-  private async fetchWindow(
-    plan: Plan,
-    w: number,
-    opts: RunOptions,
-    calls: CallRecord[],
-    budgetSpent: () => boolean,
-  ): Promise<
-    { records: unknown[]; last: FetchedPage; rate: RateDecision | undefined; isLooping: boolean } | undefined
-  > {
-    const records: unknown[] = [];
-    const seen = new Set<string>();
-    let p: string | number | null = null;
-    let rate: RateDecision | undefined;
-    let isLooping = false;
-    for (;;) {
-      const fetched = await this.fetchPage(
-        plan,
-        plan.resourceName,
-        plan.resource,
-        this.windowOf(plan, w),
-        p,
-        opts,
-        calls,
-      );
-      rate = fetched.rate ?? rate;
-      for (const r of fetched.page.records) records.push(r);
-      const next = fetched.page.next;
-      if (next === null) return { records, last: fetched.page, rate, isLooping };
-      if (seen.has(String(next)) || next === p) {
-        isLooping = true;
-        return { records, last: fetched.page, rate, isLooping };
-      }
-      seen.add(String(next));
-      p = next;
-      if (budgetSpent()) return undefined;
-    }
-  }
-
-  private windowOf(plan: Plan, w: number): DateWindow {
-    const window = plan.windows[w];
-    if (!window) throw new Error(`window ${w} out of range`);
-    return window;
-  }
-
   private async fetchPage(
-    plan: Plan,
+    ctx: RunContext,
     resourceName: string,
     resource: Resource,
     window: DateWindow,
     p: string | number | null,
-    opts: RunOptions,
-    calls: CallRecord[],
-    vendorParams: Record<string, string | string[]> = plan.vendorParams,
-  ): Promise<{ page: FetchedPage; rate: RateDecision | undefined }> {
+    vendorParams: readonly VendorParam[],
+    remoteQuery: Record<string, string | string[]>,
+  ): Promise<FetchedPage> {
+    const { plan, policy, calls } = ctx;
     const { connector, account } = plan;
+    const slug = connector.spec.slug;
     const request = buildRequest({
       spec: connector.spec,
       resource,
       account,
       window,
       page: p,
-      remoteQuery: opts.remoteQuery,
+      remoteQuery,
       vendorParams,
+      contextDefaults: policy.contextDefaults,
     });
     if (this.deps.maxTimeoutMs !== undefined)
       request.timeoutMs = Math.min(request.timeoutMs, this.deps.maxTimeoutMs);
-    const secrets = Object.values(account.credentials);
-    const rateLimit = this.rateRule(plan, resource);
     const result = await this.deps.caller.call({
       request,
-      integration: connector.spec.slug,
+      integration: slug,
       resource: resourceName,
-      secrets,
-      hostAllowed: (hostname) => this.deps.hostAllowedFor(connector.spec.slug, hostname),
-      cacheKeyScope: `${account.tenant}\0${account.id}`,
-      cacheTtlMs: this.cacheTtl(plan, window.end),
-      rate: rateLimit ? { key: this.rateKey(plan, resource), rule: rateLimit } : undefined,
-      retry: this.retryPolicy(plan),
-      authFailureStatuses: connector.spec.auth_failure_statuses,
+      secrets: policy.secrets,
+      hostAllowed: (hostname) => this.deps.hostAllowedFor(slug, hostname),
+      cacheKeyScope: policy.cacheScope,
+      cacheTtlMs: policy.cacheTtlMs(window.end, this.deps.now?.() ?? Date.now()),
+      rate: policy.rateFor(resource),
+      retry: policy.retry,
+      authFailureStatuses: policy.authFailureStatuses,
+      conventions: policy,
       calls,
       parse: (response) => {
         try {
@@ -303,8 +423,8 @@ export class PageRunner {
         } catch {
           throw new AppError(
             'remote_malformed_response',
-            `${connector.spec.slug} answered with a body that is not valid JSON; nothing was returned. Retry later.`,
-            { remote: { rawResponse: scrubSecrets(response.text.slice(0, 2048), secrets) } },
+            `${slug} answered with a body that is not valid JSON; nothing was returned. Retry later.`,
+            { remote: { rawResponse: scrubSecrets(response.text.slice(0, 2048), policy.secrets) } },
           );
         }
       },
@@ -315,60 +435,46 @@ export class PageRunner {
     if (!Array.isArray(records)) {
       throw new AppError(
         'remote_malformed_response',
-        `${connector.spec.slug} answered without a "${paths.join('" or "')}" list of records; nothing was returned.`,
+        `${slug} answered without a "${paths.join('" or "')}" list of records; nothing was returned.`,
         { remote: { rawResponse: body } },
       );
     }
-    const next = nextPage(resource.pagination, body, p, records.length);
     return {
-      rate: result.rate,
-      page: {
-        body,
-        text: response.text,
-        records,
-        next,
-        requestUrl: calls[calls.length - 1]?.url ?? request.url.toString(),
-        requestOptions: { method: request.method, headers: redactHeaders(request.headers) },
-        responseHeaders: response.headers,
+      body,
+      text: response.text,
+      records,
+      next: nextPage(resource.pagination, body, p, records.length),
+      requestUrl: calls[calls.length - 1]?.url ?? request.url.toString(),
+      requestOptions: {
+        method: request.method,
+        headers: redactHeaders(request.headers, policy.credentialHeaders),
       },
+      responseHeaders: response.headers,
+      rate: result.rate,
     };
   }
+}
 
-  /**
-   * Whose calls share a bucket: the account, or everyone holding the same key when the vendor
-   * limits per organisation (two accounts may carry one organisation's key).
-   */
-  private rateKey(plan: Plan, resource: Resource): string {
-    const group = resource.rate_limit_group ?? '';
-    const declared = plan.connector.spec.rate_limits?.find((r) => r.group === group);
-    const who =
-      declared?.scope === 'credential'
-        ? this.deps.digest.of(plan.account.credentials[resource.credential] ?? '')
-        : `${plan.account.tenant}\0${plan.account.id}`;
-    return `${plan.connector.spec.slug}\0${group}\0${who}`;
-  }
+function mapRecord(
+  plan: Plan,
+  source: SourcePlan,
+  record: unknown,
+  lookups: Lookups,
+  window: DateWindow,
+): UsageRow[] {
+  return source.mapping.map(record, {
+    integration: plan.connector.spec.slug,
+    accountId: plan.account.id,
+    reportType: plan.reportType,
+    lookups,
+    window,
+  });
+}
 
-  private rateRule(
-    plan: Plan,
-    resource: Resource = plan.resource,
-  ): { requests: number; perSeconds: number } | undefined {
-    const group = resource.rate_limit_group;
-    const declared = group ? plan.connector.spec.rate_limits?.find((r) => r.group === group) : undefined;
-    return declared ? { requests: declared.requests, perSeconds: declared.per_seconds } : undefined;
-  }
-
-  private retryPolicy(plan: Plan): RetryPolicy {
-    const r = plan.connector.spec.retry;
-    return r
-      ? { attempts: r.attempts, baseDelayMs: r.base_delay_ms, maxRetryAfterS: r.max_retry_after_s }
-      : DEFAULT_RETRY;
-  }
-
-  /** Settled periods are cached long; periods that may still change, briefly. */
-  private cacheTtl(plan: Plan, windowEnd: Date): number {
-    const c = plan.connector.spec.cache ?? { fresh_ttl_s: 60, settled_ttl_s: 3600, settled_after_hours: 48 };
-    const now = this.deps.now?.() ?? Date.now();
-    const settled = windowEnd.getTime() + c.settled_after_hours * HOUR_MS <= now;
-    return (settled ? c.settled_ttl_s : c.fresh_ttl_s) * 1000;
-  }
+/** Rows of several sources in date order; rows of one date keep their source order (a stable sort). */
+function inDateOrder(rows: UsageRow[]): UsageRow[] {
+  return rows
+    .map((row, i) => ({ row, i, at: row.start_date ?? '' }))
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.i - b.i))
+    .map((x) => x.row);
 }

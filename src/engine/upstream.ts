@@ -6,6 +6,9 @@ import type { ResponseCache, CachedResponse } from './cache.js';
 import { SingleFlight } from './cache.js';
 import { UpstreamTransportError, type UpstreamHttp, type UpstreamRequest } from './http.js';
 import type { RateLimiter, RateRule, RateDecision } from './rate-limit.js';
+import { retryAfterSeconds } from './header-time.js';
+import { vendorMessage } from './vendor-message.js';
+import type { VendorConventions } from './policy.js';
 
 export interface RetryPolicy {
   attempts: number;
@@ -42,6 +45,8 @@ export interface CallOptions {
   calls: CallRecord[];
   /** Statuses meaning the vendor refused the credentials (default 401, 403). */
   authFailureStatuses?: number[] | undefined;
+  /** Where the vendor's errors say what went wrong and when to retry. */
+  conventions?: Pick<VendorConventions, 'errorMessagePaths' | 'retryAfterHeaders'> | undefined;
   /** Parses a 2xx body, throwing when it is unusable; only parsed answers are cached. */
   parse: (response: CachedResponse) => unknown;
 }
@@ -157,7 +162,7 @@ export class UpstreamCaller {
         );
         if (res.status >= 200 && res.status < 300) return { response: res, rate };
         if (RETRYABLE_STATUS(res.status) && attempt < retry.attempts) {
-          const wait = this.retryDelay(res.status, res.headers, attempt, retry);
+          const wait = this.retryDelay(res.status, this.retryAfter(opts, res.headers), attempt, retry);
           if (wait !== undefined) {
             await this.sleep(wait);
             continue;
@@ -193,11 +198,10 @@ export class UpstreamCaller {
   /** How long to wait before retrying, or undefined when waiting is pointless within a request. */
   private retryDelay(
     status: number,
-    headers: Record<string, string>,
+    retryAfter: number | undefined,
     attempt: number,
     retry: RetryPolicy,
   ): number | undefined {
-    const retryAfter = parseRetryAfter(headers);
     if (status === 429) {
       if (retryAfter === undefined) return backoff(attempt, retry.baseDelayMs);
       return retryAfter <= retry.maxRetryAfterS ? retryAfter * 1000 : undefined;
@@ -215,8 +219,11 @@ export class UpstreamCaller {
     const raw = rawBody(text, opts.secrets);
     const remote = { rawResponse: raw };
     const who = opts.integration;
+    // The vendor's own words, where the connector says its errors carry them.
+    const said = vendorMessage(raw, opts.conventions?.errorMessagePaths);
+    const says = said === undefined ? '' : ` ${who} says: ${said}`;
     if (status === 429) {
-      const retryAfter = parseRetryAfter(headers);
+      const retryAfter = this.retryAfter(opts, headers);
       return new AppError(
         'rate_limited',
         retryAfter === undefined
@@ -228,26 +235,35 @@ export class UpstreamCaller {
     if ((opts.authFailureStatuses ?? [401, 403]).includes(status)) {
       return new AppError(
         'account_needs_reauth',
-        `${who} refused the account's credentials (HTTP ${status}); update them with PATCH /integrated-accounts/:id.`,
+        `${who} refused the account's credentials (HTTP ${status}); update them with PATCH /integrated-accounts/:id.${says}`,
         { remote },
       );
     }
     if (status === 410) {
       return new AppError(
         'remote_cursor_expired',
-        `${who} says the paging cursor expired; start again without next_cursor.`,
+        `${who} says the paging cursor expired; start again without next_cursor.${says}`,
         { remote },
       );
     }
-    if (status === 409) return new AppError('remote_conflict', `${who} answered 409 Conflict.`, { remote });
+    if (status === 409)
+      return new AppError('remote_conflict', `${who} answered 409 Conflict.${says}`, { remote });
     if (status >= 400 && status < 500) {
-      return new AppError('remote_validation_failed', `${who} rejected the request (HTTP ${status}).`, {
-        remote,
-      });
+      return new AppError(
+        'remote_validation_failed',
+        `${who} rejected the request (HTTP ${status}).${says}`,
+        {
+          remote,
+        },
+      );
     }
     if (status === 504 || status === 408)
-      return new AppError('remote_timeout', `${who} timed out (HTTP ${status}).`, { remote });
-    return new AppError('remote_error', `${who} failed (HTTP ${status}).`, { remote });
+      return new AppError('remote_timeout', `${who} timed out (HTTP ${status}).${says}`, { remote });
+    return new AppError('remote_error', `${who} failed (HTTP ${status}).${says}`, { remote });
+  }
+
+  private retryAfter(opts: CallOptions, headers: Record<string, string>): number | undefined {
+    return retryAfterSeconds(headers, opts.conventions?.retryAfterHeaders);
   }
 
   private cacheKey(opts: CallOptions): string {
@@ -271,17 +287,6 @@ function backoff(attempt: number, base: number): number {
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
-}
-
-/** Retry-After as seconds: delta seconds, an HTTP date, or the `retry-after-ms` variant. */
-export function parseRetryAfter(headers: Record<string, string>): number | undefined {
-  const ms = headers['retry-after-ms'];
-  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms.trim())) return Number(ms) / 1000;
-  const v = headers['retry-after'];
-  if (v === undefined) return undefined;
-  if (/^\d+(\.\d+)?$/.test(v.trim())) return Number(v);
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
 }
 
 /** The vendor's body for `raw_response`: parsed JSON when it is JSON, text otherwise, never a secret. */

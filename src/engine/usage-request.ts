@@ -26,19 +26,33 @@ export interface UsageRequest {
     modelIds: string[] | undefined;
     surfaces: string[] | undefined;
   };
-  groupBy: string[] | undefined;
-  granularity: UsageQuery['granularity'];
-  sortBy: string | undefined;
-  sortOrder: UsageQuery['sort_order'];
-  includeDeletedUsers: boolean | undefined;
+  /** The parameters a connector may push down to its vendor, by their unified names. */
+  params: PushableParams;
   date: string | undefined;
   userId: string | undefined;
-  apiKeyId: string | undefined;
-  page: number | undefined;
-  pageSize: number | undefined;
-  /** The query as given, for the cursor's query hash. */
+  /** The query as given, only for the cursor's query hash. */
   query: UsageQuery;
 }
+
+/**
+ * Unified parameters a resource may declare under `params:` to send them to its vendor; the plan
+ * reads them here, never from the raw query.
+ */
+export type PushableParams = Partial<{
+  group_by: string[];
+  granularity: NonNullable<UsageQuery['granularity']>;
+  sort_by: string;
+  sort_order: NonNullable<UsageQuery['sort_order']>;
+  include_deleted_users: boolean;
+  api_key_id: string;
+  user_id: string;
+  page: number;
+  page_size: number;
+  model_ids: string[];
+  surfaces: string[];
+  user_ids: string[];
+  product_ids: string[];
+}>;
 
 export const DEFAULT_LIMIT = 100;
 
@@ -84,16 +98,29 @@ export function toUsageRequest(q: UsageQuery): UsageRequest {
       modelIds: q.model_ids,
       surfaces: q.surfaces,
     },
-    groupBy: q.group_by,
-    granularity: q.granularity,
-    sortBy: q.sort_by,
-    sortOrder: q.sort_order,
-    includeDeletedUsers: q.include_deleted_users,
+    params: definedOnly({
+      group_by: q.group_by,
+      granularity: q.granularity,
+      sort_by: q.sort_by,
+      sort_order: q.sort_order,
+      include_deleted_users: q.include_deleted_users,
+      api_key_id: q.api_key_id,
+      user_id: q.user_id,
+      page: q.page,
+      page_size: q.page_size,
+      model_ids: q.model_ids,
+      surfaces: q.surfaces,
+      user_ids: q.user_ids,
+      product_ids: q.product_ids,
+    }),
     date: q.date,
     userId: q.user_id,
-    apiKeyId: q.api_key_id,
-    page: q.page,
-    pageSize: q.page_size,
     query: q,
   };
+}
+
+function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
 }

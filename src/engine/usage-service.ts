@@ -1,19 +1,17 @@
-import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import type { AccountStore } from '../store/account-store.js';
 import type { ConnectorRegistry } from './registry.js';
 import type { UsageRequest } from './usage-request.js';
 import { AppError } from '../errors.js';
-import type { UsageEngine } from './engine.js';
+import type { UsageAnswer, UsageEngine } from './engine.js';
 
 export interface ServeArgs {
   tenant: string;
   request: UsageRequest;
-  reply: FastifyReply;
   log: FastifyBaseLogger;
-  requestId: string;
 }
 
-/** Answers GET /unified/usage-metering/usage: finds the account and its connector, then runs the engine. */
+/** Answers GET /unified/usage-metering/usage: finds the account and its connector, then asks the engine. */
 export class UsageService {
   constructor(
     private readonly accounts: AccountStore,
@@ -21,7 +19,7 @@ export class UsageService {
     private readonly engine: UsageEngine,
   ) {}
 
-  async serve({ tenant, request, reply, log }: ServeArgs): Promise<void> {
+  async answer({ tenant, request, log }: ServeArgs): Promise<UsageAnswer> {
     const account = await this.accounts.get(tenant, request.accountId);
     if (!account) {
       throw new AppError(
@@ -48,6 +46,6 @@ export class UsageService {
         { details: { integration: account.integration } },
       );
     }
-    await this.engine.serve(tenant, account, connector, request, reply, log);
+    return this.engine.answer(tenant, account, connector, request, log);
   }
 }

@@ -1,38 +1,50 @@
 /**
- * pino redaction paths: every place a credential could sit in the objects the gateway logs.
+ * pino redaction paths: every place a credential could sit in the objects the gateway logs, for
+ * the credential headers of every connector loaded.
  * Paths are explicit, not wildcards: fast-redact compiles explicit paths into a few property
  * reads, while a leading wildcard walks every key of every logged object (the reply included) on
  * every log line. What the gateway logs is closed (see `test/api/logs.test.ts`): request and
  * response summaries, errors, account ids; credentials are only ever under a `credentials` key.
  */
-export const LOG_REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers["proxy-authorization"]',
-  'req.headers["x-api-key"]',
-  'req.headers["dd-api-key"]',
-  'req.headers["dd-application-key"]',
-  'req.headers.cookie',
-  'headers.authorization',
-  'headers["x-api-key"]',
-  'credentials',
-  'account.credentials',
-  'plan.account.credentials',
-  'body.credentials',
-  'err.credentials',
-  'err.details.credentials',
-  'err.cause.credentials',
-  'err.account.credentials',
-  'err.headers.authorization',
-  'err.headers["x-api-key"]',
-];
+export function logRedactPaths(credentialHeaders: Iterable<string>): string[] {
+  const headers = [...new Set([...GENERIC_SECRET_HEADERS, ...credentialHeaders])];
+  return [
+    ...headers.map((h) => `req.headers${prop(h)}`),
+    ...headers.map((h) => `headers${prop(h)}`),
+    ...headers.map((h) => `err.headers${prop(h)}`),
+    'credentials',
+    'account.credentials',
+    'plan.account.credentials',
+    'body.credentials',
+    'err.credentials',
+    'err.details.credentials',
+    'err.cause.credentials',
+    'err.account.credentials',
+  ];
+}
 
-/** Header names whose values are credentials, in any casing, for debug output and errors. */
-const SECRET_HEADER =
-  /^(authorization|proxy-authorization|x-api-key|api-key|dd-api-key|dd-application-key|cookie|set-cookie)$/i;
+/** A property step of a redaction path: dotted when the name allows, bracketed otherwise. */
+function prop(name: string): string {
+  return /^[a-z_$][a-z0-9_$]*$/i.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
+}
 
-export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Headers that carry secrets whatever the vendor: the gateway's own token and cookies. Each
+ * connector adds the headers its auth block puts credentials in (see `credentialHeaderNames`).
+ */
+const GENERIC_SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
+const GENERIC = new Set(GENERIC_SECRET_HEADERS);
+
+/** Headers with credential values replaced, for debug output and errors; names compare in any casing. */
+export function redactHeaders(
+  headers: Record<string, unknown>,
+  credentialHeaders: ReadonlySet<string> = GENERIC,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(headers)) out[k] = SECRET_HEADER.test(k) ? '[redacted]' : v;
+  for (const [k, v] of Object.entries(headers)) {
+    const name = k.toLowerCase();
+    out[k] = GENERIC.has(name) || credentialHeaders.has(name) ? '[redacted]' : v;
+  }
   return out;
 }
 

@@ -6,6 +6,7 @@ import { ARRAY_PARAMS, UsageQuery } from '../schemas/usage-query.js';
 import { splitListParams } from '../http/query.js';
 import { toUsageRequest } from '../engine/usage-request.js';
 import { errorResponses } from './shared.js';
+import { sendNdjson } from '../http/ndjson.js';
 
 const UsageList = Type.Object({
   result: Type.Union([Type.Array(Type.Ref('UsageRow')), Type.Record(Type.String(), Type.Ref('UsageRow'))], {
@@ -46,15 +47,17 @@ export const usageRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (root, {
       },
     },
     async (request, reply) => {
-      const usageRequest = toUsageRequest(request.query);
-      await deps.usage.serve({
+      const answer = await deps.usage.answer({
         tenant: request.tenant,
-        request: usageRequest,
-        reply,
+        request: toUsageRequest(request.query),
         log: request.log,
-        requestId: request.id,
       });
-      return reply;
+      reply.headers(answer.headers);
+      if (answer.kind === 'stream') {
+        await sendNdjson(reply, answer.chunks, request.log);
+        return reply;
+      }
+      return reply.status(200).type('application/json; charset=utf-8').send(answer.body);
     },
   );
 };
