@@ -15,11 +15,16 @@ const SRC = path.join(ROOT, 'src');
 const OTHER_VENDOR_NAMES = ['anthropic', 'codex'];
 
 /**
- * Vendor names that are also words of the gateway's own vocabulary (a paging cursor): in these
- * only the proper noun counts (`Cursor`, case-sensitive) and the vendor's hosts.
+ * Vendor names that are also words of the gateway's own vocabulary (a paging cursor). For these
+ * only the proper noun counts, and the vendor's hosts: `Cursor` capitalised where a sentence does
+ * not start, and not a type (`c: Cursor`, `interface Cursor`) or a compound (`Cursor-paged`).
  */
+const NOT_A_NAME_BEFORE =
+  /(?<!(?:^|[.!?]\s+|^\s*(?:\/\/+|\/?\*+|#+|[-*+>|])\s*|\b(?:interface|type|class|enum|extends|implements|new|as|typeof|keyof)\s+|[:<|&,]\s*))/
+    .source;
+const NOT_A_NAME_AFTER = /(?![-<(\w]|\.\w)/.source;
 const COMMON_WORDS: Record<string, RegExp[]> = {
-  cursor: [/\bCursor\b/, /\bcursor\.(?:com|sh)\b/i],
+  cursor: [new RegExp(`${NOT_A_NAME_BEFORE}\\bCursor\\b${NOT_A_NAME_AFTER}`), /\bcursor\.(?:com|sh)\b/i],
 };
 
 async function vendorNames(): Promise<string[]> {
@@ -99,6 +104,16 @@ t.test('the checks find what they look for, and only that', async (t) => {
   t.same(hits("const m = await import('../connectors/x/hooks.js');"), ['imports from connectors/']);
   t.same(hits('a tampered cursor is a 400; next_cursor, cursorKey'), [], 'the paging cursor is no vendor');
   t.same(hits("'Vendor-style page number (Cursor spend).'"), ['names cursor']);
+  t.same(hits("Adds Cursor's admin API, for teams on Cursor."), ['names cursor']);
+  t.same(hits('calls https://api.cursor.com/teams'), ['names cursor']);
+  for (const line of [
+    'Cursor-paged APIs use a token codec',
+    ' * Cursor is opaque. Cursor state is signed',
+    'export interface Cursor {',
+    'function read(c: Cursor, all: Map<string, Cursor>): Cursor | null',
+  ]) {
+    t.same(hits(line), [], `the paging cursor is no vendor: ${line}`);
+  }
   t.same(hits('claudette, preclaude_x, openaiKey'), [], 'whole words only');
   t.same(hits("new URL('../connectors/', import.meta.url)"), [], 'finding connectors by folder is fine');
   t.same(
