@@ -19,11 +19,11 @@ export interface FaultKnobs {
   /** The next N successful responses are 200 with truncated, unparseable JSON. */
   malformed: number;
   /** While true, paged routes hand back the same token with has-more set, forever. */
-  loopCursor: boolean;
+  loopPaging: boolean;
   /** When set, every request after this many (counted in `requests`) answers 500: a vendor failing mid-range. */
   failAfterRequests: number | null;
   /** The next N requests that carry a valid paging token answer 410 (expired), where a route supports it. */
-  expireCursors: number;
+  expireTokens: number;
 }
 
 export const FAULT_DEFAULTS: Readonly<FaultKnobs> = Object.freeze({
@@ -32,9 +32,9 @@ export const FAULT_DEFAULTS: Readonly<FaultKnobs> = Object.freeze({
   fail5xx: 0,
   delayMs: 0,
   malformed: 0,
-  loopCursor: false,
+  loopPaging: false,
   failAfterRequests: null,
-  expireCursors: 0,
+  expireTokens: 0,
 });
 
 /** Latency is capped so a typo cannot hang a test run for hours. */
@@ -46,30 +46,34 @@ export const FAULT_KNOB_SPECS: KnobSpecs = {
   fail5xx: { type: 'count' },
   delayMs: { type: 'count', max: MAX_DELAY_MS },
   malformed: { type: 'count' },
-  loopCursor: { type: 'boolean' },
+  loopPaging: { type: 'boolean' },
   failAfterRequests: { type: 'count', nullable: true },
-  expireCursors: { type: 'count' },
+  expireTokens: { type: 'count' },
 };
 
 export type Fault =
   { kind: 'rate_limit'; status: 429; retryAfterSeconds: number | null } | { kind: 'server'; status: number };
 
-export interface FaultControlsOptions<K> {
+export interface FaultControlsOptions<K extends object> {
   /** All knob defaults: FAULT_DEFAULTS plus the vendor's own knobs. */
   defaults?: Readonly<K>;
   /** The statuses `fail5xx` cycles through; default 500 then 503. */
   serverErrorStatuses?: readonly number[];
 }
 
-export class FaultControls<K extends FaultKnobs = FaultKnobs> implements FaultKnobs {
+/**
+ * K is the vendor's knob set: FaultKnobs plus its own, or with some renamed (through accessors on
+ * a subclass) where the vendor's clients already know other names.
+ */
+export class FaultControls<K extends object = FaultKnobs> implements FaultKnobs {
   fail429 = FAULT_DEFAULTS.fail429;
   retryAfterSeconds = FAULT_DEFAULTS.retryAfterSeconds;
   fail5xx = FAULT_DEFAULTS.fail5xx;
   delayMs = FAULT_DEFAULTS.delayMs;
   malformed = FAULT_DEFAULTS.malformed;
-  loopCursor = FAULT_DEFAULTS.loopCursor;
+  loopPaging = FAULT_DEFAULTS.loopPaging;
   failAfterRequests = FAULT_DEFAULTS.failAfterRequests;
-  expireCursors = FAULT_DEFAULTS.expireCursors;
+  expireTokens = FAULT_DEFAULTS.expireTokens;
   /** Requests that reached a vendor route (any outcome), for counting upstream calls. */
   requests = 0;
   readonly defaults: Readonly<K>;
@@ -78,7 +82,7 @@ export class FaultControls<K extends FaultKnobs = FaultKnobs> implements FaultKn
   #served5xx = 0;
 
   constructor(opts: FaultControlsOptions<K> = {}) {
-    this.defaults = opts.defaults ?? (FAULT_DEFAULTS as K);
+    this.defaults = opts.defaults ?? (FAULT_DEFAULTS as unknown as K);
     this.#serverStatuses = opts.serverErrorStatuses ?? [500, 503];
     if (this.#serverStatuses.length === 0) throw new RangeError('serverErrorStatuses must not be empty');
   }
@@ -129,9 +133,9 @@ export class FaultControls<K extends FaultKnobs = FaultKnobs> implements FaultKn
   }
 
   /** Consumes one queued token expiry, if any. */
-  takeCursorExpiry(): boolean {
-    if (this.expireCursors <= 0) return false;
-    this.expireCursors--;
+  takeTokenExpiry(): boolean {
+    if (this.expireTokens <= 0) return false;
+    this.expireTokens--;
     return true;
   }
 }

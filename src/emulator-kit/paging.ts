@@ -1,5 +1,5 @@
 /**
- * Which slice of a list a page holds. Two families cover the usage APIs: offset/cursor paging
+ * Which slice of a list a page holds. Two families cover the usage APIs: offset/token paging
  * (a token says where the next page starts) and page-number paging (`page=3&page_size=50`, with a
  * total count). Emulators compute the slice here and only render the items.
  */
@@ -15,7 +15,7 @@ export interface PageBounds {
 
 /**
  * Which of `total` items page `offset`/`limit` holds, and its next token. With `loop.on` (the looping
- * cursor fault) the token never advances: a request that carried one gets it back, has_more stays
+ * paging fault) the token never advances: a request that carried one gets it back, has_more stays
  * true, and a client without a loop guard pages forever.
  */
 export function pageBounds(

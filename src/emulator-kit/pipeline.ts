@@ -47,7 +47,7 @@ export interface RouteFamily {
   rateLimit?: RateLimitRule;
 }
 
-export interface RouteContext<C extends FaultControls = FaultControls> {
+export interface RouteContext<C extends FaultControls<object> = FaultControls> {
   query: QueryReader;
   /** Parsed JSON body of a POST (`{}` when empty), undefined for GET. */
   body: unknown;
@@ -66,12 +66,12 @@ export interface RouteContext<C extends FaultControls = FaultControls> {
 }
 
 /** A body as pre-serialized JSON (string) or as a value to serialize; or throw EmulatorError. */
-export type RouteHandler<C extends FaultControls = FaultControls, I = undefined> = (
+export type RouteHandler<C extends FaultControls<object> = FaultControls, I = undefined> = (
   ctx: RouteContext<C>,
   input: I,
 ) => string | object;
 
-export interface RouteSpec<C extends FaultControls = FaultControls, I = undefined> {
+export interface RouteSpec<C extends FaultControls<object> = FaultControls, I = undefined> {
   method?: 'GET' | 'POST';
   path: string;
   /** Key into EmulatorSpec.families. */
@@ -82,7 +82,9 @@ export interface RouteSpec<C extends FaultControls = FaultControls, I = undefine
 }
 
 /** Keeps a route's `validate` and `handle` types tied together while routes of any input share a list. */
-export function route<C extends FaultControls, I = undefined>(spec: RouteSpec<C, I>): RouteSpec<C, unknown> {
+export function route<C extends FaultControls<object>, I = undefined>(
+  spec: RouteSpec<C, I>,
+): RouteSpec<C, unknown> {
   return spec as unknown as RouteSpec<C, unknown>;
 }
 
@@ -91,7 +93,7 @@ export interface FaultError {
   message: string;
 }
 
-export interface EmulatorSpec<C extends FaultControls> {
+export interface EmulatorSpec<C extends FaultControls<object>> {
   controls: C;
   /** The vendor's error JSON. */
   errorBody: ErrorTemplate;
@@ -101,7 +103,7 @@ export interface EmulatorSpec<C extends FaultControls> {
   routes: readonly RouteSpec<C, unknown>[];
   /** What queued faults answer, by status (429 and each 5xx the controls cycle through). */
   faultErrors?: Readonly<Record<number, FaultError>>;
-  /** Knobs beyond the kit's fault knobs that the control route accepts. */
+  /** Every knob the control route accepts; default the kit's fault knobs (FAULT_KNOB_SPECS). */
   knobSpecs?: KnobSpecs;
   query?: QueryOptions;
   /** Emulator clock; a function lets a test move time. Default: real time. */
@@ -125,13 +127,13 @@ function headerOf(req: FastifyRequest, name: string): string | undefined {
 }
 
 /** A Fastify app serving `spec`'s routes through the pipeline, plus the control routes. */
-export function buildEmulator<C extends FaultControls>(spec: EmulatorSpec<C>): FastifyInstance {
+export function buildEmulator<C extends FaultControls<object>>(spec: EmulatorSpec<C>): FastifyInstance {
   const { controls, errorBody } = spec;
   const now = spec.now;
   const clock: () => Date = typeof now === 'function' ? now : () => now ?? new Date();
   const ids = spec.requestId ?? { header: 'x-request-id', make: () => randomId('req_', 24) };
   const faultErrors = { ...DEFAULT_FAULT_ERRORS, ...spec.faultErrors };
-  const knobSpecs = { ...FAULT_KNOB_SPECS, ...spec.knobSpecs };
+  const knobSpecs = spec.knobSpecs ?? FAULT_KNOB_SPECS;
   const pages = new LruCache<string, string>(spec.cacheSize ?? 2048);
   const control = spec.controlPath ?? '/__emulator';
 

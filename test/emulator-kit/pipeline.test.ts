@@ -5,6 +5,7 @@
 import t, { type Test } from 'tap';
 import {
   EmulatorError,
+  FAULT_KNOB_SPECS,
   FaultControls,
   TokenBucketLimiter,
   badRequest,
@@ -89,7 +90,7 @@ const app = buildEmulator({
   families,
   now: new Date('2026-03-15T12:00:00Z'),
   faultErrors: { 502: { kind: 'server', message: 'bad gateway' } },
-  knobSpecs: { recordsPerDay: { type: 'count', max: 1000 } },
+  knobSpecs: { ...FAULT_KNOB_SPECS, recordsPerDay: { type: 'count', max: 1000 } },
   routes: [
     route<FaultControls, { n: number; day: string }>({
       path: '/v1/items',
@@ -340,10 +341,10 @@ t.test('control routes: snapshot, patch, validation, reset, stats', async (t) =>
   );
   assertFault(
     t,
-    await post('/__emulator/controls', '{"loopCursor":1}'),
+    await post('/__emulator/controls', '{"loopPaging":1}'),
     400,
     'INVALID_REQUEST',
-    'loopCursor must be a boolean',
+    'loopPaging must be a boolean',
   );
   assertFault(t, await post('/__emulator/controls', '{"recordsPerDay":1001}'), 400, 'INVALID_REQUEST');
   assertFault(t, await post('/__emulator/controls', '{not json'), 400, 'INVALID_REQUEST');

@@ -78,9 +78,9 @@ t.test('fault controls: queue order, 5xx cycle restarts, reset, vendor defaults'
   c.malformed = 1;
   t.ok(c.takeMalformed());
   t.notOk(c.takeMalformed());
-  c.expireCursors = 1;
-  t.ok(c.takeCursorExpiry());
-  t.notOk(c.takeCursorExpiry());
+  c.expireTokens = 1;
+  t.ok(c.takeTokenExpiry());
+  t.notOk(c.takeTokenExpiry());
   c.requests = 5;
   c.delayMs = 10;
   c.reset();
@@ -94,9 +94,9 @@ t.test('fault controls: queue order, 5xx cycle restarts, reset, vendor defaults'
     fail5xx: number;
     delayMs: number;
     malformed: number;
-    loopCursor: boolean;
+    loopPaging: boolean;
     failAfterRequests: number | null;
-    expireCursors: number;
+    expireTokens: number;
     depth: number;
   }
   const defaults: Mine = { ...new FaultControls().defaults, depth: 3 } as Mine;

@@ -21,20 +21,34 @@ export type { Fault } from '../../../src/emulator-kit/controls.js';
 
 export type SummariesEnvelope = 'summaries' | 'data';
 
-export interface EmulatorKnobs extends FaultKnobs {
+export interface EmulatorKnobs extends Omit<FaultKnobs, 'loopPaging' | 'expireTokens'> {
+  /** While true, `next_page` echoes the same cursor and `has_more` stays true forever (the kit's loopPaging). */
+  loopCursor: boolean;
+  /** The next N analytics requests that carry a valid cursor answer 410 (the kit's expireTokens). */
+  expireCursors: number;
   /** Analytics requests admitted per organization per sliding minute (vendor: 60); null = unlimited. */
   analyticsRateLimitPerMinute: number | null;
   /** `/analytics/summaries` envelope: `{summaries}` (2026-08-22 reference) or `{data, next_page}` (newer SDK). */
   summariesEnvelope: SummariesEnvelope;
 }
 
+const { loopPaging, expireTokens, ...faults } = FAULT_DEFAULTS;
+
 export const DEFAULT_KNOBS: Readonly<EmulatorKnobs> = Object.freeze({
-  ...FAULT_DEFAULTS,
+  ...faults,
+  loopCursor: loopPaging,
+  expireCursors: expireTokens,
   analyticsRateLimitPerMinute: 60,
   summariesEnvelope: 'summaries',
 });
 
+const { loopPaging: loopSpec, expireTokens: expireSpec, ...faultSpecs } = FAULT_KNOB_SPECS;
+
+/** Every knob `POST /__emulator/controls` accepts, under the names this emulator's clients use. */
 export const KNOB_SPECS: KnobSpecs = {
+  ...faultSpecs,
+  loopCursor: loopSpec!,
+  expireCursors: expireSpec!,
   analyticsRateLimitPerMinute: { type: 'count', nullable: true },
   summariesEnvelope: { type: 'oneOf', values: ['summaries', 'data'] },
 };
@@ -50,6 +64,24 @@ export class EmulatorControls extends FaultControls<EmulatorKnobs> implements Em
     this.set(initial);
   }
 
+  get loopCursor(): boolean {
+    return this.loopPaging;
+  }
+  set loopCursor(on: boolean) {
+    this.loopPaging = on;
+  }
+  get expireCursors(): number {
+    return this.expireTokens;
+  }
+  set expireCursors(n: number) {
+    this.expireTokens = n;
+  }
+
+  /** Consumes one queued cursor expiry, if any. */
+  takeCursorExpiry(): boolean {
+    return this.takeTokenExpiry();
+  }
+
   override reset(): void {
     super.reset();
     this.analyticsWindow.clear();
@@ -58,5 +90,5 @@ export class EmulatorControls extends FaultControls<EmulatorKnobs> implements Em
 
 /** Validates a JSON body for `POST /__emulator/controls`; unknown fields are rejected to catch typos. */
 export function parseKnobPatch(body: unknown): KnobPatchResult<EmulatorKnobs> {
-  return parseKnobs<EmulatorKnobs>({ ...FAULT_KNOB_SPECS, ...KNOB_SPECS }, body);
+  return parseKnobs<EmulatorKnobs>(KNOB_SPECS, body);
 }
