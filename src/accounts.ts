@@ -3,6 +3,8 @@ import type { Account, AccountCreate, AccountPatch, AccountView } from './schema
 import type { Connector, ConnectorRegistry } from './engine/registry.js';
 import { AppError } from './errors.js';
 import { isLoopbackHost } from './engine/hosts.js';
+import { contextFieldsOf, fillBaseUrl } from './engine/request/templates.js';
+import { contextDefaultsOf } from './engine/policy.js';
 
 export interface AccountRulesOptions {
   allowCustomHosts: boolean;
@@ -120,6 +122,7 @@ export class AccountRules {
     for (const [field, value] of Object.entries(account.context)) {
       if (field === 'base_url' || field.endsWith('_base_url')) this.checkBaseUrl(connector, field, value);
     }
+    this.checkTemplatedBaseUrl(connector, account);
     if (account.mapping_overrides && this.options.checkOverrides) {
       try {
         this.options.checkOverrides(spec.slug, account.mapping_overrides);
@@ -129,6 +132,30 @@ export class AccountRules {
         });
       }
     }
+  }
+
+  /**
+   * A base URL built from context (a vendor site) is checked like a given one: a site the
+   * connector does not declare is refused when the account is saved, not at its first call.
+   */
+  private checkTemplatedBaseUrl(connector: Connector, account: Account): void {
+    const fields = contextFieldsOf(connector.spec.base_url);
+    if (account.context.base_url !== undefined || fields.length === 0) return;
+    const field = fields.find((f) => account.context[f] !== undefined) ?? (fields[0] as string);
+    let url: string;
+    try {
+      url = fillBaseUrl(connector.spec.base_url, {
+        account,
+        contextDefaults: contextDefaultsOf(connector.spec),
+      });
+    } catch {
+      throw new AppError(
+        'invalid_body',
+        `context.${field} is required for ${connector.spec.slug} (it makes the vendor's address).`,
+        { details: { parameter: `context.${field}` } },
+      );
+    }
+    this.checkBaseUrl(connector, field, url);
   }
 
   private checkBaseUrl(connector: Connector, field: string, value: string): void {

@@ -84,7 +84,10 @@ export function makePlan(
   const chosen = selectSources(report, usable, req, slug);
 
   const regroup = regroupFor(chosen, connector, req);
-  const sources = chosen.map((s) => planSource(s, connector, account, req, mappings, regroup !== undefined));
+  // A granularity the gateway can honour (the vendor's own, or coarser) is not the vendor's to take.
+  const byGateway =
+    req.params.granularity !== undefined && nativeGranularities(chosen, connector) !== undefined;
+  const sources = chosen.map((s) => planSource(s, connector, account, req, mappings, byGateway));
   const first = sources[0] as SourcePlan;
 
   const range =
@@ -167,6 +170,13 @@ function regroupFor(
     );
   }
   return GRANULARITY_ORDER[asked] > GRANULARITY_ORDER[finest] ? asked : undefined;
+}
+
+/** The buckets of each source, when none takes a granularity and all declare their own. */
+function nativeGranularities(chosen: ReportSource[], connector: Connector): Granularity[] | undefined {
+  const resources = chosen.map((s) => connector.spec.resources?.[s.resource] as Resource);
+  if (resources.some((r) => r.params?.granularity || !r.native_granularity)) return undefined;
+  return resources.map((r) => r.native_granularity as Granularity);
 }
 
 function granularitiesFrom(finest: Granularity): Granularity[] {

@@ -5,7 +5,7 @@ import type { UpstreamRequest } from '../http.js';
 import type { DateWindow } from '../windows.js';
 import { authHeaders } from './auth.js';
 import { bodyValueOf, convert, queryNameOf, writeQueryParam, type VendorParam } from './params.js';
-import { fillTemplate, type TemplateScope } from './templates.js';
+import { fillBaseUrl, fillTemplate, type TemplateScope } from './templates.js';
 
 export interface BuildArgs {
   spec: ConnectorSpec;
@@ -38,7 +38,7 @@ export function buildRequest({
   contextDefaults,
 }: BuildArgs): UpstreamRequest {
   const scope: TemplateScope = { account, window, resource, contextDefaults };
-  const base = account.context.base_url ?? fillTemplate(spec.base_url, scope);
+  const base = account.context.base_url ?? fillBaseUrl(spec.base_url, scope);
   const headers: Record<string, string> = {
     ...spec.headers,
     ...authHeaders(spec.auth, resource.credential, account),

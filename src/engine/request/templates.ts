@@ -37,6 +37,24 @@ export function fillTemplate(template: string, scope: TemplateScope, encode = tr
   });
 }
 
+/**
+ * A connector's base URL for an account: its `{context.x}` placeholders filled from the account's
+ * context or the connector's defaults (a Datadog-style `https://api.{context.site}`).
+ */
+export function fillBaseUrl(
+  template: string,
+  scope: Pick<TemplateScope, 'account' | 'contextDefaults'>,
+): string {
+  return template.replace(/\{context\.([a-z_]+)\}/g, (_whole, name: string) =>
+    encodeURIComponent(contextValue(scope, name)),
+  );
+}
+
+/** The context fields a template names. */
+export function contextFieldsOf(template: string): string[] {
+  return [...template.matchAll(/\{context\.([a-z_]+)\}/g)].map((m) => m[1] as string);
+}
+
 /** A context value of the account, else the connector's default for it, else a 400 that says what to set. */
 export function contextValue(
   scope: Pick<TemplateScope, 'account' | 'contextDefaults'>,
