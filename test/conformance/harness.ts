@@ -72,20 +72,30 @@ export const ConformanceSpec = Type.Object(
     controls: Type.Optional(
       Type.Object(
         {
-          set: Route,
-          reset: Route,
-          requests: Type.Object(
-            { method: Type.Union([Type.Literal('GET'), Type.Literal('POST')]), path: Str, field: Str },
-            { additionalProperties: false },
+          set: Type.Optional(Route),
+          reset: Type.Optional(Route),
+          requests: Type.Optional(
+            Type.Object(
+              { method: Type.Union([Type.Literal('GET'), Type.Literal('POST')]), path: Str, field: Str },
+              { additionalProperties: false },
+            ),
           ),
-          knobs: Type.Object(
-            { rate_limit: Knobs, server_error: Knobs, malformed: Knobs, delay: Knobs, loop_cursor: Knobs },
-            { additionalProperties: false },
+          knobs: Type.Optional(
+            Type.Object(
+              {
+                rate_limit: Type.Optional(Knobs),
+                server_error: Type.Optional(Knobs),
+                malformed: Type.Optional(Knobs),
+                delay: Type.Optional(Knobs),
+                loop_cursor: Type.Optional(Knobs),
+              },
+              { additionalProperties: false },
+            ),
           ),
         },
         {
           additionalProperties: false,
-          description: "The emulator's fault control route when it differs from the emulator kit's",
+          description: "Where the emulator's fault control route differs from the emulator kit's",
         },
       ),
     ),
@@ -93,13 +103,19 @@ export const ConformanceSpec = Type.Object(
   { additionalProperties: false },
 );
 export type ConformanceSpec = Static<typeof ConformanceSpec>;
-export type ControlProtocol = NonNullable<ConformanceSpec['controls']>;
-export type Fault = keyof ControlProtocol['knobs'];
+type KnobPatch = Record<string, unknown>;
+export type Fault = 'rate_limit' | 'server_error' | 'malformed' | 'delay' | 'loop_cursor';
+export interface ControlProtocol {
+  set: { method: 'GET' | 'POST'; path: string };
+  reset: { method: 'GET' | 'POST'; path: string };
+  requests: { method: 'GET' | 'POST'; path: string; field: string };
+  knobs: Record<Fault, KnobPatch>;
+}
 
 /**
  * The emulator kit's control route (src/emulator-kit: `POST /__emulator/controls` with the fault
- * knobs, `POST /__emulator/reset`, `GET /__emulator/stats`): what an emulator speaks unless its
- * conformance.yaml declares another protocol under `controls`.
+ * knobs, `POST /__emulator/reset`, `GET /__emulator/stats`): what an emulator speaks, except for
+ * the parts its conformance.yaml declares under `controls`.
  */
 export const KIT_CONTROLS: ControlProtocol = {
   set: { method: 'POST', path: '/__emulator/controls' },
@@ -110,9 +126,20 @@ export const KIT_CONTROLS: ControlProtocol = {
     server_error: { fail5xx: '{count}' },
     malformed: { malformed: '{count}' },
     delay: { delayMs: '{ms}' },
-    loop_cursor: { loopCursor: true },
+    loop_cursor: { loopPaging: true },
   },
 };
+
+/** The kit's protocol with whatever a conformance.yaml overrides (a route, or one fault's knobs). */
+export function controlProtocol(spec: ConformanceSpec): ControlProtocol {
+  const own = spec.controls ?? {};
+  return {
+    set: own.set ?? KIT_CONTROLS.set,
+    reset: own.reset ?? KIT_CONTROLS.reset,
+    requests: own.requests ?? KIT_CONTROLS.requests,
+    knobs: { ...KIT_CONTROLS.knobs, ...own.knobs } as Record<Fault, KnobPatch>,
+  };
+}
 
 export interface ConnectorCase {
   slug: string;
@@ -286,7 +313,7 @@ export async function startRig(c: ConnectorCase, env: Record<string, string> = {
   }) => ReturnType<EmulatorModule['emulator']['start']>;
   const emu = await start({ host: '127.0.0.1', port: 0, now });
   const specs = await accountsOf(mod, spec);
-  const controls = httpControls(emu.url, spec.controls ?? KIT_CONTROLS);
+  const controls = httpControls(emu.url, controlProtocol(spec));
 
   const build = async (extraEnv: Record<string, string>, owned: boolean): Promise<Rig> => {
     const gw = await startGateway({ METERWAY_SANDBOX: 'true', ...extraEnv }, { now: () => now });
