@@ -140,7 +140,7 @@ export const UsageQuery = Type.Object(
       Type.String({ minLength: 1, description: 'A single API key id, for vendors that filter by key.' }),
     ),
     page: Type.Optional(
-      Type.Integer({ minimum: 1, description: 'Vendor-style page number (Cursor spend).' }),
+      Type.Integer({ minimum: 1, description: 'Vendor-style page number, for vendors that page by number.' }),
     ),
     page_size: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 1000, description: 'Vendor-style page size.' }),

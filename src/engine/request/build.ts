@@ -39,10 +39,11 @@ export function buildRequest({
 }: BuildArgs): UpstreamRequest {
   const scope: TemplateScope = { account, window, resource, contextDefaults };
   const base = account.context.base_url ?? fillBaseUrl(spec.base_url, scope);
+  // JSON unless the connector asks for a variant (a vendor's datetime format, say).
   const headers: Record<string, string> = {
+    accept: 'application/json',
     ...spec.headers,
     ...authHeaders(spec.auth, resource.credential, account),
-    accept: 'application/json',
   };
   if (resource.pagination.type === 'next_url' && typeof page === 'string' && /^https?:\/\//.test(page)) {
     // The vendor gave a full next-page URL; it is still checked against the declared hosts.

@@ -39,7 +39,7 @@ export function fillTemplate(template: string, scope: TemplateScope, encode = tr
 
 /**
  * A connector's base URL for an account: its `{context.x}` placeholders filled from the account's
- * context or the connector's defaults (a Datadog-style `https://api.{context.site}`).
+ * context or the connector's defaults (`https://api.{context.site}` for a vendor with regional sites).
  */
 export function fillBaseUrl(
   template: string,
