@@ -22,7 +22,8 @@ import type { Dispatcher } from 'undici';
 import { createHmac } from 'node:crypto';
 import { buildApp } from './app.js';
 import type { AccountStore } from './store/account-store.js';
-import { CredentialCipher, loadOrCreateSecretKey } from './store/crypto.js';
+import { CredentialCipher } from './store/cipher.js';
+import { loadOrCreateSecretKey } from './store/secret-key.js';
 import { FileAccountStore } from './store/file-account-store.js';
 import { RedisAccountStore } from './store/redis-account-store.js';
 

@@ -2,18 +2,16 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Account } from '../schemas/account.js';
 import { AccountExistsError, type AccountStore } from './account-store.js';
+import { writeFileAtomic } from './atomic-file.js';
+import type { CredentialCipher } from './cipher.js';
+import { errorCode, errorMessage, isObject } from './guards.js';
 import {
   byCreatedThenId,
-  errorCode,
-  errorMessage,
-  isObject,
   parseSealedAccount,
   sealAccount,
   unsealAccount,
-  writeFileAtomic,
-  type CredentialCipher,
   type SealedAccount,
-} from './crypto.js';
+} from './sealed-account.js';
 
 export const ACCOUNTS_FILE = 'accounts.json';
 const FORMAT_VERSION = 1;

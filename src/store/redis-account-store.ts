@@ -2,15 +2,15 @@ import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Account } from '../schemas/account.js';
 import { AccountExistsError, type AccountStore } from './account-store.js';
+import type { CredentialCipher } from './cipher.js';
+import { errorMessage } from './guards.js';
 import {
   byCreatedThenId,
-  errorMessage,
   parseSealedAccount,
   sealAccount,
   unsealAccount,
-  type CredentialCipher,
   type SealedAccount,
-} from './crypto.js';
+} from './sealed-account.js';
 
 export interface RedisAccountStoreOptions {
   /** False when the caller shares the connection and will close it itself; defaults to true. */

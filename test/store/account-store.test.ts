@@ -6,14 +6,9 @@ import { Redis } from 'ioredis';
 import t from 'tap';
 import type { Account } from '../../src/schemas/account.js';
 import { AccountExistsError, type AccountStore } from '../../src/store/account-store.js';
-import {
-  CredentialCipher,
-  DecryptError,
-  isObject,
-  loadOrCreateSecretKey,
-  parseSecretKey,
-  SECRET_KEY_FILE,
-} from '../../src/store/crypto.js';
+import { CredentialCipher, DecryptError } from '../../src/store/cipher.js';
+import { isObject } from '../../src/store/guards.js';
+import { loadOrCreateSecretKey, parseSecretKey, SECRET_KEY_FILE } from '../../src/store/secret-key.js';
 import { ACCOUNTS_FILE, FileAccountStore } from '../../src/store/file-account-store.js';
 import { RedisAccountStore } from '../../src/store/redis-account-store.js';
 
