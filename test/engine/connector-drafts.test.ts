@@ -173,7 +173,7 @@ t.test('a Datadog site is checked against allowed_hosts when the account is save
         credentials,
         context: { site: 'datadoghq.com@evil.example' },
       }),
-    { details: { parameter: 'context.site' } },
+    { name: 'AppError', details: { parameter: 'context.site' } },
     'a site that is no host name is refused too',
   );
 });
