@@ -51,7 +51,7 @@ export async function startSandbox(store: AccountStore, tenant: string): Promise
         name: spec.name,
         status: 'active',
         credentials: spec.credentials,
-        context: { ...spec.context, base_url: server.url },
+        context: pointAtEmulator(spec.context, server.url),
         created_at: now,
         updated_at: now,
       };
@@ -67,6 +67,19 @@ export async function startSandbox(store: AccountStore, tenant: string): Promise
       await Promise.all(running.map((r) => r.close()));
     },
   };
+}
+
+/**
+ * A sandbox account's context with every vendor address aimed at its emulator: `base_url`, and
+ * each `*_base_url` field the account names (a vendor's second API, served by the same emulator).
+ */
+export function pointAtEmulator(
+  context: Record<string, string> | undefined,
+  url: string,
+): Record<string, string> {
+  const out: Record<string, string> = { ...context, base_url: url };
+  for (const field of Object.keys(out)) if (field.endsWith('_base_url')) out[field] = url;
+  return out;
 }
 
 /** The sandbox tenant's token survives restarts so copied curl commands keep working. */

@@ -87,6 +87,11 @@ export function parseConnectorFile(text: string, file: string): ConnectorSpec {
     });
   }
   for (const [name, resource] of Object.entries(spec.resources ?? {})) {
+    if (resource.base_url && !(resource.base_url.context in (spec.context ?? {}))) {
+      throw new ConnectorFileError(
+        `${file}#/resources/${name}/base_url/context: "${resource.base_url.context}" is not a declared context field`,
+      );
+    }
     for (const [lookup, l] of Object.entries(resource.lookups ?? {})) {
       if (!spec.resources?.[l.resource]) {
         throw new ConnectorFileError(

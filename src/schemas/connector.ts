@@ -221,6 +221,21 @@ export const Resource = Type.Object(
   {
     method: Type.Union([Type.Literal('GET'), Type.Literal('POST')]),
     path: Type.String({ pattern: '^/' }),
+    base_url: Type.Optional(
+      Type.Object(
+        {
+          default: Type.String({ description: "This resource's vendor address (may hold {context.x})" }),
+          context: Type.String({
+            description: 'The context field that overrides it for an account (an emulator, a proxy)',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "For a resource on another address than the connector's (a second API of the vendor); its host must be allowed too",
+        },
+      ),
+    ),
     credential: Type.String({ description: 'Credential field this resource authenticates with' }),
     query: Type.Optional(Type.Record(Type.String(), Template)),
     body: Type.Optional(

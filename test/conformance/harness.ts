@@ -11,7 +11,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConnectorRegistry, type Connector } from '../../src/engine/registry.js';
-import type { EmulatorModule, SandboxAccountSpec } from '../../src/sandbox.js';
+import { pointAtEmulator, type EmulatorModule, type SandboxAccountSpec } from '../../src/sandbox.js';
 import { startGateway, TOKENS, type CallResult, type TestGateway } from '../helpers/gateway.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -324,7 +324,7 @@ export async function startRig(c: ConnectorCase, env: Record<string, string> = {
           integration: c.slug,
           name: from.name,
           credentials: from.credentials,
-          context: { ...from.context, base_url: emu.url },
+          context: pointAtEmulator(from.context, emu.url),
         },
       });
       if (created.status !== 201) throw new Error(`account ${id} not created: ${created.text}`);

@@ -660,3 +660,40 @@ t.test(
     t.ok(err2.retryAfterSeconds !== undefined && err2.retryAfterSeconds > 20 && err2.retryAfterSeconds <= 30);
   },
 );
+
+t.test(
+  'a resource on a second address: its default, or the account context field that overrides it',
+  async (t) => {
+    const { agent, seen } = vendor(
+      () => ({ body: { items: [] } }),
+      [ORIGIN, 'https://api.other.test', 'http://127.0.0.1:9'],
+    );
+    const s = spec(
+      {
+        things: resource({
+          path: '/v1/ws/{context.workspace_id}/usage',
+          base_url: { default: 'https://api.other.test', context: 'other_base_url' },
+        }),
+      },
+      {
+        allowed_hosts: ['api.vendor.test', 'api.other.test', '127.0.0.1'],
+        context: {
+          base_url: { description: 'x' },
+          other_base_url: { description: 'y' },
+          workspace_id: { description: 'w' },
+        },
+      },
+    );
+    await runAll(s, agent, ONE_DAY, {
+      account: account({ key: KEY }, { workspace_id: 'ws 1', base_url: ORIGIN }),
+    });
+    await runAll(s, agent, ONE_DAY, {
+      account: account({ key: KEY }, { workspace_id: 'ws1', other_base_url: 'http://127.0.0.1:9' }),
+    });
+    t.same(
+      seen.map((r) => `${r.origin}${r.path}`),
+      ['https://api.other.test/v1/ws/ws%201/usage', 'http://127.0.0.1:9/v1/ws/ws1/usage'],
+      "the connector's base_url does not move a resource with its own address",
+    );
+  },
+);

@@ -38,7 +38,7 @@ export function buildRequest({
   contextDefaults,
 }: BuildArgs): UpstreamRequest {
   const scope: TemplateScope = { account, window, resource, contextDefaults };
-  const base = account.context.base_url ?? fillBaseUrl(spec.base_url, scope);
+  const base = baseUrlOf(spec, resource, scope);
   // JSON unless the connector asks for a variant (a vendor's datetime format, say).
   const headers: Record<string, string> = {
     accept: 'application/json',
@@ -107,6 +107,16 @@ export function buildRequest({
     body: body === undefined ? undefined : JSON.stringify(body),
     timeoutMs: timeoutOf(spec),
   };
+}
+
+/**
+ * Where a resource lives: the account's override of its address, else its declared one; a
+ * resource on the connector's own address takes `context.base_url` or the connector's base URL.
+ */
+function baseUrlOf(spec: ConnectorSpec, resource: Resource, scope: TemplateScope): string {
+  const own = resource.base_url;
+  if (own) return scope.account.context[own.context] ?? fillBaseUrl(own.default, scope);
+  return scope.account.context.base_url ?? fillBaseUrl(spec.base_url, scope);
 }
 
 function timeoutOf(spec: ConnectorSpec): number {
