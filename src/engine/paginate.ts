@@ -19,7 +19,14 @@ export function nextPage(
       return typeof next === 'string' && next !== '' ? next : null;
     }
     case 'page_number': {
-      const page = typeof current === 'number' ? current : pagination.first_page;
+      const asked = typeof current === 'number' ? current : pagination.first_page;
+      // The page the vendor says it served, where it says so: one that ignores the page asked for
+      // answers a page already read, which the page walker stops at (isLooping).
+      const said =
+        pagination.current_page_path === undefined
+          ? undefined
+          : Number(getPath(body, pagination.current_page_path));
+      const page = said !== undefined && Number.isSafeInteger(said) ? said : asked;
       if (pagination.total_pages_path !== undefined) {
         const total = Number(getPath(body, pagination.total_pages_path));
         return Number.isFinite(total) && page + 1 - pagination.first_page < total ? page + 1 : null;

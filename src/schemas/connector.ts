@@ -111,6 +111,12 @@ export const Pagination = Type.Union([
       first_page: Type.Integer({ minimum: 0 }),
       total_pages_path: Type.Optional(Type.String()),
       has_next_path: Type.Optional(Type.String()),
+      current_page_path: Type.Optional(
+        Type.String({
+          description:
+            'Response path of the page number the vendor says it served; the next page follows it, so a vendor that ignores the page asked for hands back a page already read and paging stops',
+        }),
+      ),
       in: Type.Optional(Placement),
     },
     { additionalProperties: false },
