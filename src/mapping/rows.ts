@@ -130,9 +130,17 @@ export function row(
         if (k !== 'amount' && k !== 'currency' && k !== 'type')
           b.fail(`${at}/${pointerSegment(k)}`, `unknown key '${k}' in a charge`);
       }
-      if (typeof c.type !== 'string' || !CHARGE_TYPES.includes(c.type)) {
+      // A literal type, or an expression whose value must be a charge type (else the charge is left out).
+      let type: string;
+      let typeOk = '';
+      if (isPlainObject(c.type)) {
+        type = `t${j}_${i}`;
+        const known = b.kShared('charge-types', new Set(CHARGE_TYPES));
+        lines.push(`const ${type} = ${coerce(b, 'string', expr(b, c.type, `${at}/type`, scope).code)};`);
+        typeOk = ` && ${known}.has(${type})`;
+      } else if (typeof c.type !== 'string' || !CHARGE_TYPES.includes(c.type)) {
         return b.fail(`${at}/type`, `charge type must be one of ${CHARGE_TYPES.join(', ')}`);
-      }
+      } else type = q(c.type);
       if (!Object.hasOwn(c, 'amount')) b.fail(at, 'a charge needs an `amount`');
       const amount = expr(b, c.amount, `${at}/amount`, scope).code;
       const currency =
@@ -142,7 +150,7 @@ export function row(
       const a = `a${j}_${i}`;
       lines.push(
         `const ${a} = ${coerce(b, 'number', amount)};`,
-        `if (${a} !== null) (ch_${i} ??= []).push({ "amount": ${a}, "currency": ${currency}, "type": ${q(c.type)} });`,
+        `if (${a} !== null${typeOk}) (ch_${i} ??= []).push({ "amount": ${a}, "currency": ${currency}, "type": ${type} });`,
       );
     });
   }

@@ -86,7 +86,12 @@ export const Condition = Type.Recursive(
 export type Condition = Static<typeof Condition>;
 
 export const ChargeSpec = Type.Object(
-  { amount: Expr, currency: Type.Optional(Expr), type: Type.String({ minLength: 1 }) },
+  {
+    amount: Expr,
+    currency: Type.Optional(Expr),
+    // a charge type, or an expression giving one (a vendor's kind through an `enum`)
+    type: Type.Union([Type.String({ minLength: 1 }), Expr]),
+  },
   strict,
 );
 
