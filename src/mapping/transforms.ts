@@ -306,6 +306,27 @@ export const TRANSFORMS = {
   count_keys: def('Number of keys of an object (length of an array); anything else null.', NoArgs, (v) =>
     Array.isArray(v) ? v.length : isPlainObject(v) ? Object.keys(v).length : null,
   ),
+  pick: def(
+    'An object of chosen sub-fields of an object (args.fields: output name → dotted sub-path), e.g. two ' +
+      'side-by-side vendor fields as one map; null sub-fields are left out; null when none is present.',
+    Type.Object(
+      {
+        fields: Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }), {
+          minProperties: 1,
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    (v, a) => {
+      if (!isPlainObject(v)) return null;
+      const out: Record<string, unknown> = {};
+      for (const [name, sub] of Object.entries(a.fields)) {
+        const got = getDotted(v, sub);
+        if (got !== null && got !== undefined) out[name] = got;
+      }
+      return Object.keys(out).length > 0 ? out : null;
+    },
+  ),
   nonzero_any: def(
     'True when any listed number is non-zero. The value is a number, an array (e.g. from `list`) or an object ' +
       '(args.fields: dotted sub-paths to look at; default every number in it, deeply). Null when no number is found.',

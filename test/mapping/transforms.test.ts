@@ -16,6 +16,7 @@ t.test('the registry is what the README documents', async (t) => {
     'lowercase',
     'negate',
     'nonzero_any',
+    'pick',
     'positive',
     'to_number',
     'to_string',
