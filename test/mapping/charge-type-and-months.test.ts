@@ -69,3 +69,24 @@ t.test('a literal charge type is still checked at compile time', async (t) => {
   const bad = yaml.replace(/type: \{ enum.*\n/, 'type: nope\n');
   t.throws(() => compileMapping(parseMappingYaml(bad, FILE), FILE), MappingError);
 });
+
+t.test('month_start: the first of the month, moved by whole months', async (t) => {
+  const doc = `
+description: monthly buckets
+rows:
+  - name: month
+    key: [{ path: date }]
+    fields:
+      start_date: { path: date, transform: month_start }
+      end_date: { path: date, transform: { name: month_start, args: { months: 1 } } }
+`;
+  const m = compileMapping(parseMappingYaml(doc, FILE), FILE);
+  const [a] = m.map({ date: '2022-04-25T17:00:00+00:00' }, ctx) as Row[];
+  t.equal(a.start_date, '2022-04-01T00:00:00.000Z');
+  t.equal(a.end_date, '2022-05-01T00:00:00.000Z');
+  const [b] = m.map({ date: '2026-12-31T23:00:00-02:00' }, ctx) as Row[];
+  t.equal(b.start_date, '2027-01-01T00:00:00.000Z', 'the UTC month');
+  t.equal(b.end_date, '2027-02-01T00:00:00.000Z', 'across a year');
+  const [c] = m.map({ date: null }, ctx) as Row[];
+  t.notOk(c.start_date, 'null in, null out');
+});
