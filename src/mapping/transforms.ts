@@ -251,6 +251,18 @@ export const TRANSFORMS = {
       return Math.abs(t) > MAX_MS ? null : formatInstant(t);
     }),
   ),
+  month_start: def(
+    'Any date iso_datetime accepts → the UTC first of its month, moved by args.months (integer, may be ' +
+      'negative; default 0): a monthly bucket is [month_start, month_start + 1 month).',
+    Type.Object({ months: Type.Optional(Type.Integer()), unit: Unit }, { additionalProperties: false }),
+    memoDate((v, a: { months?: number; unit?: EpochUnit }) => {
+      const ms = parseInstant(v, a.unit);
+      if (ms === null) return null;
+      const d = new Date(ms);
+      const t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + (a.months ?? 0), 1);
+      return Math.abs(t) > MAX_MS ? null : formatInstant(t);
+    }),
+  ),
   positive: def(
     'Number (or decimal string) > 0 → true, otherwise false; null/non-numeric → null.',
     NoArgs,
