@@ -17,6 +17,7 @@ import type { ConnectorSpec, Resource } from '../../src/schemas/connector.js';
 import type { Account } from '../../src/schemas/account.js';
 import type { PageState } from '../../src/engine/cursor.js';
 import { SecretDigest } from '../../src/engine/secret-digest.js';
+import { mockedRunner } from '../helpers/engine-rig.js';
 import type { UsageRow } from '../../src/schemas/usage.js';
 import { AppError } from '../../src/errors.js';
 
@@ -148,19 +149,7 @@ async function runAll(
   query: string,
   opts: { account?: Account; now?: Date; raw?: boolean } = {},
 ): Promise<{ rows: UsageRow[]; texts: string[] }> {
-  const caller = new UpstreamCaller(
-    new UpstreamHttp(agent),
-    new MemoryResponseCache(),
-    new MemoryRateLimiter(),
-    undefined,
-    digest,
-    async () => {},
-  );
-  const runner = new PageRunner({
-    caller,
-    digest,
-    hostAllowedFor: (_s, h) => s.allowed_hosts.includes(h),
-  });
+  const runner = mockedRunner(s, agent);
   const req = toUsageRequest(
     Object.fromEntries(
       [...new URLSearchParams(`integrated_account_id=acc1&report_type=usage&${query}`)].reduce(

@@ -1,20 +1,14 @@
 import t from 'tap';
 import { MockAgent } from 'undici';
-import { PageRunner, type RunOptions } from '../../src/engine/runner.js';
+import type { RunOptions } from '../../src/engine/runner.js';
 import { streamStepOptions } from '../../src/engine/engine.js';
-import { UpstreamCaller } from '../../src/engine/upstream.js';
-import { UpstreamHttp } from '../../src/engine/http.js';
-import { MemoryResponseCache } from '../../src/engine/cache.js';
-import { MemoryRateLimiter } from '../../src/engine/rate-limit.js';
 import { makePlan } from '../../src/engine/plan.js';
 import { toUsageRequest } from '../../src/engine/usage-request.js';
 import { compileMapping } from '../../src/mapping/compile.js';
 import type { ConnectorSpec, Pagination } from '../../src/schemas/connector.js';
 import type { Account } from '../../src/schemas/account.js';
 import type { PageState } from '../../src/engine/cursor.js';
-import { SecretDigest } from '../../src/engine/secret-digest.js';
-
-const digest = new SecretDigest('pagination-test-key');
+import { mockedRunner } from '../helpers/engine-rig.js';
 
 // A made-up vendor: each strategy is exercised through the real runner with undici's MockAgent.
 const ORIGIN = 'https://api.vendor.test';
@@ -75,19 +69,7 @@ async function runAll(
   query = 'start_date=2026-03-01&end_date=2026-03-02',
   stepOptions: (o: RunOptions) => RunOptions = (o) => o,
 ) {
-  const caller = new UpstreamCaller(
-    new UpstreamHttp(agent),
-    new MemoryResponseCache(),
-    new MemoryRateLimiter(),
-    undefined,
-    digest,
-    async () => {},
-  );
-  const runner = new PageRunner({
-    caller,
-    digest,
-    hostAllowedFor: (_s, h) => spec.allowed_hosts.includes(h),
-  });
+  const runner = mockedRunner(spec, agent);
   const req = toUsageRequest(
     Object.fromEntries(new URLSearchParams(`integrated_account_id=acc1&report_type=usage&${query}`)) as never,
   );
