@@ -431,7 +431,13 @@ export class PageRunner {
     });
     const { response, body } = result;
     const paths = Array.isArray(resource.records_path) ? resource.records_path : [resource.records_path];
-    const records = paths.map((path) => getPath(body, path)).find((v) => v !== undefined && v !== null);
+    const found = paths.map((path) => getPath(body, path)).find((v) => v !== undefined && v !== null);
+    // `.` names the body itself as the one record of its page, for a mapping that walks the
+    // body's list with `each` and reads the fields beside it (a billing cycle's start, say).
+    const records =
+      paths.includes('.') && found !== null && typeof found === 'object' && !Array.isArray(found)
+        ? [found]
+        : found;
     if (!Array.isArray(records)) {
       throw new AppError(
         'remote_malformed_response',

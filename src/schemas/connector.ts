@@ -251,7 +251,7 @@ export const Resource = Type.Object(
     ),
     records_path: Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1 })], {
       description:
-        'Where the records are in the response body; with a list, the first path present wins (field drift)',
+        "Where the records are in the response body; with a list, the first path present wins (field drift); '.' is the body itself as one record",
     }),
     params: Type.Optional(Type.Record(Type.String(), ParamPushdown)),
     lookups: Type.Optional(
