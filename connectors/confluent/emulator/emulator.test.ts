@@ -29,10 +29,12 @@ const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pa
 const AUTH = basic(SANDBOX_API_KEY, SANDBOX_API_SECRET);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are read freely
+type Body = any;
+
 async function get(
   path: string,
   authorization: string | null = AUTH,
-): Promise<{ status: number; headers: Headers; body: any }> {
+): Promise<{ status: number; headers: Headers; body: Body }> {
   const res = await fetch(`${emu.url}${path}`, { headers: authorization ? { authorization } : {} });
   return { status: res.status, headers: res.headers, body: await res.json() };
 }
