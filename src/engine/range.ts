@@ -49,6 +49,10 @@ export function clampToAvailable(range: DateRange, resource: Resource, now: Date
     const min = new Date(`${resource.min_date}T00:00:00Z`);
     if (start < min) start = min;
   }
+  if (resource.max_age_days !== undefined) {
+    const earliest = addDays(startOfUtcDay(now), -resource.max_age_days);
+    if (start < earliest) start = earliest;
+  }
   if (resource.availability_lag_hours !== undefined) {
     const latest = startOfUtcDay(new Date(now.getTime() - resource.availability_lag_hours * 3_600_000));
     if (end > latest) end = latest;

@@ -284,6 +284,13 @@ export const Resource = Type.Object(
         description: 'A day is available this long after it ends; later ends are clamped',
       }),
     ),
+    max_age_days: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'The vendor serves only this many days back from today (UTC); earlier starts are clamped',
+      }),
+    ),
     pagination: Pagination,
     page_size: Type.Optional(
       Type.Object(
