@@ -278,12 +278,21 @@ t.test('vendor rules reach the caller in the one envelope', async (t) => {
   t.equal(wrong.status, 503);
   t.notOk(wrong.text.includes('not-the-secret'));
 
-  // More than a year back: Confluent's 400 is passed on as a validation error with its detail.
-  const old = await usage(await account(), 'report_type=cost&start_date=2025-03-01&end_date=2025-03-02');
-  t.equal(old.status, 422);
-  t.equal(old.body.code, 'remote_validation_failed');
-  t.match(old.body.message, /start_date must be at most one year in the past/);
-  t.match(old.body.raw_response, { errors: [{ status: '400', source: { parameter: 'start_date' } }] });
+  // More than a year back: the range is narrowed to the last 365 days instead of Confluent's 400.
+  const old = await usage(
+    await account(),
+    'report_type=cost&start_date=2025-03-01&end_date=2025-04-01&limit=1000&truto_response_format=debug',
+  );
+  t.equal(old.status, 200);
+  t.same(
+    old.body.debug.calls
+      .filter((c: Row) => new URL(c.url).pathname === COSTS_PATH)
+      .map((c: Row) => new URL(c.url).search),
+    ['?start_date=2025-03-20&end_date=2025-04-01&page_size=10000'],
+    'one call from the earliest day Confluent serves',
+  );
+  t.equal(old.body.result.length, linesBetween('2025-03-20', '2025-04-01', NOW).length);
+  t.equal(old.body.result[0].start_date, '2025-03-20T00:00:00.000Z');
 
   const ok = await usage(await account(), 'report_type=usage&date=2026-03-03&limit=2');
   t.equal(ok.headers['ratelimit-limit'], '600', "the vendor's limit is passed on");
