@@ -71,7 +71,7 @@ function spec(recordsPath: string): ConnectorSpec {
   } as ConnectorSpec;
 }
 
-async function run(recordsPath: string, body: unknown) {
+async function run(recordsPath: string, body: object) {
   const agent = new MockAgent();
   agent.disableNetConnect();
   agent.get(ORIGIN).intercept({ path: '/cycle', method: 'GET' }).reply(200, body);
