@@ -270,7 +270,7 @@ t.test('emulator: both key headers, parameter validation, both error shapes', as
   const hourly =
     '/api/v2/usage/hourly_usage?filter[product_families]=all&filter[timestamp][start]=2026-03-04T00';
   for (const headers of [
-    {},
+    {} as Record<string, string>,
     { 'DD-API-KEY': SANDBOX_API_KEY },
     { 'DD-APPLICATION-KEY': SANDBOX_APPLICATION_KEY },
   ]) {
