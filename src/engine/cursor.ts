@@ -19,8 +19,8 @@ export interface CursorPayload {
   /** The resolved date range, fixed at the first page so defaults relative to "now" do not drift. */
   r: [string, string];
   s: PageState;
-  /** Where settled sources hand over to unsettled ones, for reports split by period. */
-  b?: string;
+  /** When the first page was planned: availability and settled periods are judged as of then. */
+  n?: string;
 }
 
 const VERSION = 1;
@@ -60,7 +60,7 @@ export class CursorCodec {
       throw invalid('malformed');
     }
     if (payload.v !== VERSION) throw invalid('from another gateway version');
-    if (payload.b !== undefined && (typeof payload.b !== 'string' || Number.isNaN(Date.parse(payload.b))))
+    if (payload.n !== undefined && (typeof payload.n !== 'string' || Number.isNaN(Date.parse(payload.n))))
       throw invalid('malformed');
     if (payload.q !== queryHash) {
       throw new AppError(

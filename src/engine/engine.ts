@@ -58,7 +58,7 @@ export class UsageEngine {
     const frozen: FrozenPlan | undefined = payload
       ? {
           range: { start: new Date(payload.r[0]), end: new Date(payload.r[1]) },
-          boundary: payload.b === undefined ? undefined : new Date(payload.b),
+          at: payload.n === undefined ? undefined : new Date(payload.n),
         }
       : undefined;
     const plan = makePlan(account, connector, req, this.opts.mappings, frozen, this.opts.now?.());
@@ -75,7 +75,8 @@ export class UsageEngine {
       raw: req.format === 'raw',
       budget: this.opts.upstreamBudget,
       remoteQuery: req.remoteQuery,
-      rowFilter: rowFilter(req),
+      // Products that chose a fan-out's sources are answered by those sources, whatever the rows say.
+      rowFilter: rowFilter(req, { products: !plan.productsChosen }),
       maxRows: this.opts.maxBufferedRows,
     };
     if (req.format === 'stream') return this.stream(plan, state, req, runOpts, log);
@@ -97,7 +98,7 @@ export class UsageEngine {
       r: [plan.range.start.toISOString(), plan.range.end.toISOString()],
       s: state,
     };
-    if (plan.boundary) payload.b = plan.boundary.toISOString();
+    payload.n = plan.at.toISOString();
     return this.opts.cursors.encode(payload);
   }
 
@@ -137,6 +138,9 @@ export class UsageEngine {
               inChunk = 0;
             }
           }
+          // A step without rows still hands control back, so a client that left stops the stream
+          // before the next step calls the vendor.
+          if (rows.length === 0) yield { text: '', rows: 0 };
           if (!result.next) return;
           result = await runner.run(plan, result.next, stepOpts);
         }
@@ -220,7 +224,7 @@ function rateHeaders(result: PageResult, spec: ConnectorSpec): Record<string, st
   const declaredReset = declared?.reset === undefined ? undefined : h[declared.reset.toLowerCase()];
   const reset =
     declaredReset !== undefined && declared?.reset_format !== undefined
-      ? ceilOrUndefined(secondsUntil(declaredReset, declared.reset_format))
+      ? (ceilOrUndefined(secondsUntil(declaredReset, declared.reset_format)) ?? declaredReset)
       : (declaredReset ?? pick('ratelimit-reset', 'x-ratelimit-reset'));
   const out: Record<string, string> = {};
   if (limit !== undefined || remaining !== undefined) {
@@ -246,7 +250,9 @@ function debugView(result: PageResult, nextCursor: string | null): Record<string
     requestUrl: result.last?.requestUrl ?? null,
     requestOptions: result.last?.requestOptions ?? null,
     data: result.last?.body ?? null,
-    responseHeaders: result.last ? redactHeaders(result.last.responseHeaders) : null,
+    responseHeaders: result.last
+      ? redactHeaders(result.last.responseHeaders, result.credentialHeaders)
+      : null,
     nextCursor,
     isLooping: result.isLooping,
     isEmptyResult: result.rows.length === 0,

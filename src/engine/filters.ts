@@ -5,12 +5,15 @@ import type { UsageRequest } from './usage-request.js';
  * The unified filters, applied by the gateway after mapping so they mean the same for every
  * vendor. A row without the filtered fact (no model on an activity row, say) does not match.
  */
-export function rowFilter(req: UsageRequest): (row: UsageRow) => boolean {
+export function rowFilter(
+  req: UsageRequest,
+  apply: { products: boolean } = { products: true },
+): (row: UsageRow) => boolean {
   const users = req.filters.userIds ?? (req.userId !== undefined ? [req.userId] : undefined);
   const userSet = users ? new Set(users.map((u) => u.toLowerCase())) : undefined;
   const models = req.filters.modelIds ? new Set(req.filters.modelIds) : undefined;
   const surfaces = req.filters.surfaces ? new Set(req.filters.surfaces) : undefined;
-  const products = req.filters.productIds ? new Set(req.filters.productIds) : undefined;
+  const products = req.filters.productIds && apply.products ? new Set(req.filters.productIds) : undefined;
   if (!userSet && !models && !surfaces && !products) return () => true;
   return (row) => {
     if (userSet) {

@@ -23,10 +23,9 @@ export function nextPage(
       // The page the vendor says it served, where it says so: one that ignores the page asked for
       // answers a page already read, which the page walker stops at (isLooping).
       const said =
-        pagination.current_page_path === undefined
-          ? undefined
-          : Number(getPath(body, pagination.current_page_path));
-      const page = said !== undefined && Number.isSafeInteger(said) ? said : asked;
+        pagination.current_page_path === undefined ? undefined : getPath(body, pagination.current_page_path);
+      // Only a number counts: Number(null) and Number('') are 0, which would restart the paging.
+      const page = typeof said === 'number' && Number.isSafeInteger(said) ? said : asked;
       if (pagination.total_pages_path !== undefined) {
         const total = Number(getPath(body, pagination.total_pages_path));
         return Number.isFinite(total) && page + 1 - pagination.first_page < total ? page + 1 : null;

@@ -27,6 +27,8 @@ export interface SourcePlan {
 export interface Step {
   window: DateWindow;
   sources: SourcePlan[];
+  /** Each source's part of the window: narrower where a source has no data for all of it. */
+  windows: DateWindow[];
   whole: boolean;
 }
 
@@ -39,8 +41,15 @@ export interface Plan {
   reportType: string;
   range: DateRange;
   steps: Step[];
-  /** Where settled sources hand over to unsettled ones, fixed by the first page's cursor. */
+  /**
+   * The instant the first page was planned (fixed in its cursor): what is available and where
+   * settled periods end are worked out from it, so every page of a query walks the same steps.
+   */
+  at: Date;
+  /** Where settled sources hand over to unsettled ones. */
   boundary: Date | undefined;
+  /** The caller's product_ids chose the sources (a fan-out), so rows need not carry the product. */
+  productsChosen: boolean;
   /** Time buckets the gateway sums rows into after mapping, when coarser than the vendor's. */
   regroup: Granularity | undefined;
 }
@@ -54,7 +63,7 @@ export type MappingLookup = (
 /** What a cursor fixed at the first page, so every page of one query walks the same steps. */
 export interface FrozenPlan {
   range: DateRange;
-  boundary?: Date | undefined;
+  at?: Date | undefined;
 }
 
 const DEFAULT_RANGE_DAYS = 7;
@@ -67,8 +76,9 @@ export function makePlan(
   req: UsageRequest,
   mappings: MappingLookup,
   frozen: FrozenPlan | undefined,
-  now = new Date(),
+  clock = new Date(),
 ): Plan {
+  const now = frozen?.at ?? clock;
   const slug = connector.spec.slug;
   const report = connector.spec.reports?.[req.reportType];
   const supported = supportedReports(connector, account);
@@ -88,15 +98,12 @@ export function makePlan(
   const byGateway =
     req.params.granularity !== undefined && nativeGranularities(chosen, connector) !== undefined;
   const sources = chosen.map((s) => planSource(s, connector, account, req, mappings, byGateway));
-  const first = sources[0] as SourcePlan;
-
+  const asked = () =>
+    resolveRange(req, report.default_days ?? DEFAULT_RANGE_DAYS, report.default_end_offset_days ?? 0, now);
+  // One source narrows the range to what it has; several each narrow their own part of it.
   const range =
     frozen?.range ??
-    clampToAvailable(
-      resolveRange(req, report.default_days ?? DEFAULT_RANGE_DAYS, report.default_end_offset_days ?? 0, now),
-      first.resource,
-      now,
-    );
+    (sources.length === 1 ? clampToAvailable(asked(), (sources[0] as SourcePlan).resource, now) : asked());
   const maxDays = report.max_range_days ?? DEFAULT_MAX_RANGE_DAYS;
   if (range.end.getTime() - range.start.getTime() > maxDays * DAY_MS) {
     throw new AppError(
@@ -106,12 +113,22 @@ export function makePlan(
     );
   }
   const byPeriod = chosen.some((s) => s.period !== undefined);
-  const boundary =
-    byPeriod && report.settle ? (frozen?.boundary ?? settleBoundary(report.settle, now)) : undefined;
+  const boundary = byPeriod && report.settle ? settleBoundary(report.settle, now) : undefined;
   const steps = byPeriod
     ? periodSteps(chosen, sources, range, boundary, now, regroup)
     : windowSteps(sources, range, now, regroup);
-  return { account, connector, reportType: req.reportType, range, steps, boundary, regroup };
+  const productsChosen = chosen.some((s) => s.product !== undefined);
+  return {
+    account,
+    connector,
+    reportType: req.reportType,
+    range,
+    steps,
+    at: now,
+    boundary,
+    regroup,
+    productsChosen,
+  };
 }
 
 /** One source, the settled/unsettled pair that splits the range, or the products fanned out over. */
@@ -157,19 +174,20 @@ function regroupFor(
 ): Granularity | undefined {
   const asked = req.params.granularity as Granularity | undefined;
   if (asked === undefined) return undefined;
-  const resources = chosen.map((s) => connector.spec.resources?.[s.resource] as Resource);
-  if (resources.some((r) => r.params?.granularity) || resources.some((r) => !r.native_granularity))
-    return undefined;
-  const native = resources.map((r) => r.native_granularity as Granularity);
-  const finest = native.reduce((a, b) => (GRANULARITY_ORDER[a] > GRANULARITY_ORDER[b] ? a : b));
-  if (GRANULARITY_ORDER[asked] < GRANULARITY_ORDER[finest]) {
+  const native = nativeGranularities(chosen, connector);
+  if (native === undefined) return undefined;
+  const order = (g: Granularity) => GRANULARITY_ORDER[g];
+  const coarsest = native.reduce((a, b) => (order(a) >= order(b) ? a : b));
+  const finest = native.reduce((a, b) => (order(a) <= order(b) ? a : b));
+  if (order(asked) < order(coarsest)) {
     throw new AppError(
       'unsupported_parameter',
-      `granularity=${asked} is finer than the ${finest} buckets ${connector.spec.slug} reports for report_type=${req.reportType}; ask for ${finest} or coarser.`,
-      { details: { parameter: 'granularity', allowed: granularitiesFrom(finest) } },
+      `granularity=${asked} is finer than the ${coarsest} buckets ${connector.spec.slug} reports for report_type=${req.reportType}; ask for ${coarsest} or coarser.`,
+      { details: { parameter: 'granularity', allowed: granularitiesFrom(coarsest) } },
     );
   }
-  return GRANULARITY_ORDER[asked] > GRANULARITY_ORDER[finest] ? asked : undefined;
+  // Summed wherever some source is finer than asked (sources already at it pass unchanged).
+  return order(asked) > order(finest) ? asked : undefined;
 }
 
 /** The buckets of each source, when none takes a granularity and all declare their own. */
@@ -187,7 +205,8 @@ function granularitiesFrom(finest: Granularity): Granularity[] {
 
 /**
  * Steps of one source, or of products fanned out: one per date window. Fanned-out products share
- * each window (the shortest any of them allows) and are merged in date order.
+ * each window (the shortest any of them allows), each reading the part of it it has data for, and
+ * are merged in date order.
  */
 function windowSteps(
   sources: SourcePlan[],
@@ -199,10 +218,22 @@ function windowSteps(
   const rule = sources
     .map((s) => s.resource.window)
     .reduce((a, b) => (a === undefined || (b !== undefined && b.max_days < a.max_days) ? b : a));
-  const clamped = sources.reduce((r, s) => clampToAvailable(r, s.resource, now), range);
-  const windows = clamped.end > clamped.start ? splitWindows(clamped.start, clamped.end, rule) : [];
   const whole = sources.length > 1 || regroup !== undefined || first.mapping.aggregate;
-  return windows.map((window) => ({ window, sources, whole }));
+  const steps: Step[] = [];
+  const windows = range.end > range.start ? splitWindows(range.start, range.end, rule) : [];
+  for (const window of windows) {
+    const parts = sources
+      .map((source) => ({ source, part: clampToAvailable(window, source.resource, now) }))
+      .filter(({ part }) => part.end > part.start);
+    if (parts.length === 0) continue;
+    steps.push({
+      window,
+      sources: parts.map((p) => p.source),
+      windows: parts.map((p) => p.part),
+      whole,
+    });
+  }
+  return steps;
 }
 
 /** Steps of the settled source up to the boundary, then those of the unsettled one. */
@@ -224,7 +255,7 @@ function periodSteps(
     if (clamped.end <= clamped.start) continue;
     const whole = regroup !== undefined || source.mapping.aggregate;
     for (const window of splitWindows(clamped.start, clamped.end, source.resource.window)) {
-      steps.push({ window, sources: [source], whole });
+      steps.push({ window, sources: [source], windows: [window], whole });
     }
   }
   return steps;

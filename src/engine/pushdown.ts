@@ -1,7 +1,7 @@
 import type { Resource } from '../schemas/connector.js';
 import { AppError } from '../errors.js';
 import type { PushableParams, UsageRequest } from './usage-request.js';
-import type { VendorParam } from './request/params.js';
+import { convert, type VendorParam } from './request/params.js';
 
 /**
  * Parameters a resource must declare before it may receive them; anything else the gateway does
@@ -47,10 +47,25 @@ export function pushDown(resource: Resource, req: UsageRequest, slug: string): V
       }
       return mapped;
     });
+    if (rule.type !== undefined && rule.type !== 'string') {
+      for (const v of translated) {
+        try {
+          convert(v, rule.type, rule.param);
+        } catch {
+          throw new AppError(
+            'invalid_parameter',
+            `Invalid parameter "${name}": "${v}" is not ${rule.type === 'boolean' ? 'true or false' : `a${rule.type === 'integer' ? 'n integer' : ' number'}`}, which ${slug} needs here.`,
+            { details: { parameter: name } },
+          );
+        }
+      }
+    }
     // Two unified values may map to one vendor value (model and token_type both to description).
     out.push({
       name: rule.param,
       values: [...new Set(translated)],
+      // A list parameter stays a list in a body even with one value.
+      list: given === undefined ? Array.isArray(rule.default) : Array.isArray(given),
       style: rule.style,
       in: rule.in,
       type: rule.type,

@@ -68,6 +68,8 @@ export interface PageResult {
   calls: CallRecord[];
   rate: RateDecision | undefined;
   rule: { requests: number; perSeconds: number } | undefined;
+  /** Header names that carry this connector's credentials, for the debug view's redaction. */
+  credentialHeaders: ReadonlySet<string>;
 }
 
 export interface RunnerDeps {
@@ -155,21 +157,14 @@ export class PageRunner {
         next = null;
       } else {
         const source = step.sources[0] as SourcePlan;
+        const window = step.windows[0] as DateWindow;
         if (walk?.w !== state.w) {
           walk = {
             w: state.w,
-            pages: this.walkPages(
-              ctx,
-              source.name,
-              source.resource,
-              step.window,
-              state.p,
-              source.vendorParams,
-              {
-                seen,
-                prefix: `${state.w}:`,
-              },
-            ),
+            pages: this.walkPages(ctx, source.name, source.resource, window, state.p, source.vendorParams, {
+              seen,
+              prefix: `${state.w}:`,
+            }),
           };
         }
         const walked = (await walk.pages.next()).value as WalkedPage;
@@ -184,7 +179,7 @@ export class PageRunner {
           continue;
         }
         const lookups = await this.lookupsOf(ctx, source);
-        mapped = walked.page.records.flatMap((r) => mapRecord(plan, source, r, lookups, step.window));
+        mapped = walked.page.records.flatMap((r) => mapRecord(plan, source, r, lookups, window));
       }
       const kept = mapped.filter(opts.rowFilter);
       const room = opts.ignoreLimit ? Number.POSITIVE_INFINITY : opts.limit - rows.length;
@@ -208,7 +203,18 @@ export class PageRunner {
     if (state && state.w >= plan.steps.length) state = null;
     const firstSource = plan.steps[0]?.sources[0];
     const rule = firstSource ? ctx.policy.rateFor(firstSource.resource)?.rule : undefined;
-    return { rows, texts, next: state, partial, isLooping, last, calls: ctx.calls, rate, rule };
+    return {
+      rows,
+      texts,
+      next: state,
+      partial,
+      isLooping,
+      last,
+      calls: ctx.calls,
+      rate,
+      rule,
+      credentialHeaders: ctx.policy.credentialHeaders,
+    };
   }
 
   private policyOf(plan: Plan): CallPolicy {
@@ -241,9 +247,12 @@ export class PageRunner {
     let last: FetchedPage | undefined;
     let rate: RateDecision | undefined;
     let isLooping = false;
-    for (const source of step.sources) {
+    for (const [i, source] of step.sources.entries()) {
+      // Each further source is a new vendor call: the budget is checked before it too.
+      if (i > 0 && budgetSpent()) return undefined;
+      const window = step.windows[i] as DateWindow;
       const records: unknown[] = [];
-      const read = await this.readWhole(ctx, source, step.window, budgetSpent, (page) => {
+      const read = await this.readWhole(ctx, source, window, budgetSpent, (page) => {
         for (const r of page.records) records.push(r);
       });
       if (!read) return undefined;
@@ -251,7 +260,7 @@ export class PageRunner {
       rate = read.rate ?? rate;
       isLooping ||= read.isLooping;
       const lookups = await this.lookupsOf(ctx, source);
-      const mapped = records.flatMap((r) => mapRecord(ctx.plan, source, r, lookups, step.window));
+      const mapped = records.flatMap((r) => mapRecord(ctx.plan, source, r, lookups, window));
       const merged = source.mapping.aggregate ? mergeRows(mapped) : mapped;
       rows = rows.length === 0 ? merged : rows.concat(merged);
     }
@@ -276,8 +285,10 @@ export class PageRunner {
   ): Promise<{ pages: FetchedPage[]; isLooping: boolean } | undefined> {
     const pages: FetchedPage[] = [];
     let isLooping = false;
-    for (const source of step.sources) {
-      const read = await this.readWhole(ctx, source, step.window, budgetSpent, (page) => pages.push(page));
+    for (const [i, source] of step.sources.entries()) {
+      if (i > 0 && budgetSpent()) return undefined;
+      const window = step.windows[i] as DateWindow;
+      const read = await this.readWhole(ctx, source, window, budgetSpent, (page) => pages.push(page));
       if (!read) return undefined;
       isLooping ||= read.isLooping;
     }

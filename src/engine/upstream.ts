@@ -162,7 +162,12 @@ export class UpstreamCaller {
         );
         if (res.status >= 200 && res.status < 300) return { response: res, rate };
         if (RETRYABLE_STATUS(res.status) && attempt < retry.attempts) {
-          const wait = this.retryDelay(res.status, this.retryAfter(opts, res.headers), attempt, retry);
+          const wait = this.retryDelay(
+            res.status,
+            this.retryAfter(opts, res.headers, res.status),
+            attempt,
+            retry,
+          );
           if (wait !== undefined) {
             await this.sleep(wait);
             continue;
@@ -220,10 +225,11 @@ export class UpstreamCaller {
     const remote = { rawResponse: raw };
     const who = opts.integration;
     // The vendor's own words, where the connector says its errors carry them.
-    const said = vendorMessage(raw, opts.conventions?.errorMessagePaths);
+    const message = vendorMessage(raw, opts.conventions?.errorMessagePaths);
+    const said = message === undefined ? undefined : scrubSecrets(message, opts.secrets);
     const says = said === undefined ? '' : ` ${who} says: ${said}`;
     if (status === 429) {
-      const retryAfter = this.retryAfter(opts, headers);
+      const retryAfter = this.retryAfter(opts, headers, status);
       return new AppError(
         'rate_limited',
         retryAfter === undefined
@@ -262,8 +268,13 @@ export class UpstreamCaller {
     return new AppError('remote_error', `${who} failed (HTTP ${status}).${says}`, { remote });
   }
 
-  private retryAfter(opts: CallOptions, headers: Record<string, string>): number | undefined {
-    return retryAfterSeconds(headers, opts.conventions?.retryAfterHeaders);
+  /**
+   * When to retry. A connector's own headers are read for 429 and 503 only: a vendor may send its
+   * rate-limit reset on every answer, and a 500 is not told to wait for it.
+   */
+  private retryAfter(opts: CallOptions, headers: Record<string, string>, status: number): number | undefined {
+    const declared = status === 429 || status === 503 ? opts.conventions?.retryAfterHeaders : undefined;
+    return retryAfterSeconds(headers, declared);
   }
 
   private cacheKey(opts: CallOptions): string {
@@ -292,9 +303,15 @@ function round(ms: number): number {
 /** The vendor's body for `raw_response`: parsed JSON when it is JSON, text otherwise, never a secret. */
 export function rawBody(text: string, secrets: string[]): unknown {
   const clean = scrubSecrets(text.length > 16_384 ? `${text.slice(0, 16_384)}…` : text, secrets);
+  let parsed: unknown;
   try {
-    return JSON.parse(clean);
+    parsed = JSON.parse(clean);
   } catch {
     return clean;
   }
+  // Scrubbed again once decoded: a key echoed with JSON escapes (`\u0073k-…`, `sk\/…`) only
+  // reads as the key after parsing.
+  const decoded = JSON.stringify(parsed);
+  const again = scrubSecrets(decoded, secrets);
+  return again === decoded ? parsed : JSON.parse(again);
 }

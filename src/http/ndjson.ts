@@ -16,7 +16,8 @@ export async function sendNdjson(
   raw.writeHead(200, { ...headersOf(reply), 'content-type': 'application/x-ndjson; charset=utf-8' });
   let written = 0;
   for await (const chunk of chunks) {
-    if (!(await writeUnlessGone(raw, chunk.text))) break;
+    // An empty chunk ends a step that had no rows: only whether the client is still there matters.
+    if (chunk.text === '' ? raw.destroyed : !(await writeUnlessGone(raw, chunk.text))) break;
     written += chunk.rows;
   }
   if (raw.destroyed) log.info({ rowsWritten: written }, 'stream cut short: the client went away');

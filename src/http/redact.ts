@@ -29,10 +29,18 @@ function prop(name: string): string {
 }
 
 /**
- * Headers that carry secrets whatever the vendor: the gateway's own token and cookies. Each
- * connector adds the headers its auth block puts credentials in (see `credentialHeaderNames`).
+ * Headers that carry secrets whatever the vendor: the gateway's own token, cookies and the
+ * common key headers. Each connector adds the headers its auth block puts credentials in (see
+ * `credentialHeaderNames`).
  */
-const GENERIC_SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
+const GENERIC_SECRET_HEADERS = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'api-key',
+];
 const GENERIC = new Set(GENERIC_SECRET_HEADERS);
 
 /** Headers with credential values replaced, for debug output and errors; names compare in any casing. */

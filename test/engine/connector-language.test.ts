@@ -20,6 +20,10 @@ import { SecretDigest } from '../../src/engine/secret-digest.js';
 import { mockedRunner } from '../helpers/engine-rig.js';
 import type { UsageRow } from '../../src/schemas/usage.js';
 import { AppError } from '../../src/errors.js';
+import { rowFilter } from '../../src/engine/filters.js';
+import { parseConnectorFile } from '../../src/engine/registry.js';
+import { UsageEngine, type StreamChunk } from '../../src/engine/engine.js';
+import { CursorCodec } from '../../src/engine/cursor.js';
 
 const digest = new SecretDigest('connector-language-test');
 const ORIGIN = 'https://api.vendor.test';
@@ -147,7 +151,7 @@ async function runAll(
   s: ConnectorSpec,
   agent: MockAgent,
   query: string,
-  opts: { account?: Account; now?: Date; raw?: boolean } = {},
+  opts: { account?: Account; now?: Date; raw?: boolean; filter?: boolean } = {},
 ): Promise<{ rows: UsageRow[]; texts: string[] }> {
   const runner = mockedRunner(s, agent);
   const req = toUsageRequest(
@@ -181,7 +185,8 @@ async function runAll(
     raw: opts.raw ?? false,
     budget: 50,
     remoteQuery: req.remoteQuery,
-    rowFilter: () => true,
+    // The engine's own filter: a product chosen by a fan-out is answered by its source.
+    rowFilter: opts.filter === false ? () => true : rowFilter(req, { products: !plan.productsChosen }),
     maxRows: 10000,
   };
   const rows: UsageRow[] = [];
@@ -290,6 +295,8 @@ t.test(
       spec({ things: res }),
       agent,
       `${ONE_DAY}&user_id=42&model_ids=m1&surfaces=cli,web`,
+      // Rows here have no model nor surface: the gateway's own filters are left out to see the paging.
+      { filter: false },
     );
     t.same(
       rows.map((r) => r.metric_name),
@@ -305,7 +312,7 @@ t.test(
       verbose: true,
       label: 'from 2026-03-01',
       userId: 42,
-      models: 'm1',
+      models: ['m1'],
       surfaces: 'cli,web',
       pageSize: 1000,
       page: 1,
@@ -686,3 +693,236 @@ t.test(
     );
   },
 );
+
+t.test('review fixes: typed body values refuse bad input with a 400', async (t) => {
+  const { agent } = vendor(() => ({ body: { items: [] } }));
+  const res = resource({
+    method: 'POST',
+    query: undefined,
+    body: { from: '{window.start}' },
+    params: { user_id: { param: 'userId', in: 'body', type: 'integer' } },
+  });
+  const err = await failure(runAll(spec({ things: res }), agent, `${ONE_DAY}&user_id=dev@example.org`));
+  t.equal(err.code, 'invalid_parameter');
+  t.match(err.message, /"user_id".*not an integer/);
+});
+
+t.test(
+  'review fixes: a secret echoed with JSON escapes never reaches the message or raw_response',
+  async (t) => {
+    const escaped = KEY.replace('s', '\\u0073');
+    // The vendor's body as text, with the key written in a JSON escape.
+    const mock = new MockAgent();
+    mock.disableNetConnect();
+    mock
+      .get(ORIGIN)
+      .intercept({ path: () => true, method: 'GET' })
+      .reply(400, `{"error":{"message":"bad key ${escaped}"}}`, {
+        headers: { 'content-type': 'application/json' },
+      });
+    const err = await failure(
+      runAll(spec({ things: resource({}) }, { errors: { message_paths: ['error.message'] } }), mock, ONE_DAY),
+    );
+    t.match(err.message, /vendor says: bad key \[redacted\]/);
+    t.notMatch(err.message, new RegExp(KEY));
+    t.notMatch(JSON.stringify(err.toEnvelope()), new RegExp(KEY));
+  },
+);
+
+t.test('review fixes: a 500 is retried even when the declared retry header says to wait long', async (t) => {
+  let calls = 0;
+  const { agent } = vendor(() => {
+    calls += 1;
+    return calls === 1
+      ? { status: 500, body: {}, headers: { 'x-ratelimit-reset': '42' } }
+      : { body: { items: [{ id: 'ok', at: '2026-03-01T00:00:00Z' }] } };
+  });
+  const s = spec(
+    { things: resource({}) },
+    {
+      retry: { attempts: 2, base_delay_ms: 0, max_retry_after_s: 10 },
+      retry_after_headers: [{ name: 'x-ratelimit-reset', format: 'seconds' }],
+    },
+  );
+  const { rows } = await runAll(s, agent, ONE_DAY);
+  t.equal(calls, 2);
+  t.equal(rows.length, 1);
+});
+
+t.test('review fixes: sources by period each keep their own availability', async (t) => {
+  const { agent, seen } = vendor((req) => ({
+    body: { items: [{ id: req.path.slice(1), at: `${req.query.get('from')}T00:00:00Z` }] },
+  }));
+  const s = spec(
+    {
+      final: resource({
+        path: '/final',
+        availability_lag_hours: 24 * 25,
+        window: { max_days: 31, align: 'day' },
+      }),
+      estimate: resource({ path: '/estimate', window: { max_days: 31, align: 'day' } }),
+    },
+    {
+      reports: {
+        cost: {
+          resource: 'final',
+          period: 'settled',
+          also: [{ resource: 'estimate', period: 'unsettled' }],
+          settle: { align: 'month', lag_hours: 0 },
+        },
+      },
+    },
+  );
+  await runAll(s, agent, 'report_type=cost&start_date=2026-02-01&end_date=2026-03-10', {
+    now: new Date('2026-03-20T12:00:00Z'),
+  });
+  t.same(
+    seen.map((r) => `${r.path} ${r.query.get('from')}..${r.query.get('to')}`),
+    ['/final 2026-02-01..2026-02-23', '/estimate 2026-03-01..2026-03-10'],
+    'the settled source stops where its data stops; the unsettled one still serves its part',
+  );
+});
+
+t.test('review fixes: fanned-out products each read the part of a window they have', async (t) => {
+  const { agent, seen } = vendor((req) => ({
+    body: { items: [{ id: req.path.slice(1), at: `${req.query.get('from')}T00:00:00Z` }] },
+  }));
+  const s = spec(
+    { a: resource({ path: '/a', min_date: '2026-03-05' }), b: resource({ path: '/b' }) },
+    {
+      reports: {
+        usage: {
+          resource: 'a',
+          product: 'a',
+          also: [{ resource: 'b', product: 'b' }],
+          default_products: ['a', 'b'],
+        },
+      },
+    },
+  );
+  await runAll(s, agent, 'start_date=2026-03-01&end_date=2026-03-10');
+  t.same(
+    seen.map((r) => `${r.path} ${r.query.get('from')}..${r.query.get('to')}`),
+    ['/a 2026-03-05..2026-03-10', '/b 2026-03-01..2026-03-10'],
+  );
+});
+
+t.test('review fixes: granularity=day over an hourly and a daily product sums the hourly one', async (t) => {
+  const { agent } = vendor((req) => ({
+    body: {
+      items:
+        req.path === '/h'
+          ? [0, 1, 2].map((h) => ({ id: 'h', at: `2026-03-01T0${h}:00:00Z`, n: 1 }))
+          : [{ id: 'd', at: '2026-03-01T00:00:00Z', n: 5 }],
+    },
+  }));
+  const s = spec(
+    {
+      h: resource({ path: '/h', native_granularity: 'hour' }),
+      d: resource({ path: '/d', native_granularity: 'day' }),
+    },
+    {
+      reports: {
+        usage: {
+          resource: 'h',
+          product: 'h',
+          also: [{ resource: 'd', product: 'd' }],
+          default_products: ['h', 'd'],
+        },
+      },
+    },
+  );
+  const { rows } = await runAll(s, agent, `${ONE_DAY}&granularity=day`);
+  t.same(rows.map((r) => `${r.metric_name}:${r.usage?.tokens?.input}`).sort(), ['d:5', 'h:3']);
+  await t.rejects(runAll(s, agent, `${ONE_DAY}&granularity=hour`), {
+    code: 'unsupported_parameter',
+    message: /finer than the day buckets/,
+  });
+});
+
+t.test(
+  'review fixes: connector files that would serve a range twice or escape their hosts are refused',
+  async (t) => {
+    const base = `slug: acme
+name: Acme
+docs_url: x
+base_url: https://api.acme.test
+allowed_hosts: [api.acme.test]
+credentials: { key: { description: k } }
+context: { base_url: { description: b }, api_root: { description: r }, second_base_url: { description: s } }
+auth: { type: header, header: x-key }
+`;
+    const res = (extra = '') => `    docs_url: x
+    method: GET
+    path: /x
+    credential: key
+    records_path: data
+    pagination: { type: none }
+${extra}`;
+    const bad: [string, RegExp][] = [
+      [
+        `resources:\n  a:\n${res()}  b:\n${res()}reports:\n  cost: { resource: a, period: settled, also: [{ resource: b, period: unsettled }] }\n`,
+        /need settle/,
+      ],
+      [
+        `resources:\n  a:\n${res()}  b:\n${res()}reports:\n  cost: { resource: a, also: [{ resource: b }] }\n`,
+        /give them a period or a product/,
+      ],
+      [
+        `resources:\n  a:\n${res("    base_url: { default: 'https://api.acme.test', context: api_root }\n")}reports:\n  usage: { resource: a }\n`,
+        /named \*_base_url/,
+      ],
+      [
+        `resources:\n  a:\n${res("    base_url: { default: 'https://evil.test', context: second_base_url }\n")}reports:\n  usage: { resource: a }\n`,
+        /not in allowed_hosts/,
+      ],
+      [
+        `resources:\n  a:\n${res('    params: { user_id: { param: u, in: body } }\n')}reports:\n  usage: { resource: a }\n`,
+        /declares no body/,
+      ],
+    ];
+    for (const [tail, message] of bad)
+      t.throws(() => parseConnectorFile(base + tail, 'acme.yaml'), { message });
+    t.ok(
+      parseConnectorFile(
+        `${base}resources:\n  a:\n${res()}reports:\n  usage: { resource: a }\n`,
+        'acme.yaml',
+      ),
+    );
+  },
+);
+
+t.test('review fixes: a stream whose client left stops before the next step calls the vendor', async (t) => {
+  const { agent, seen } = vendor(() => ({ body: { items: [] } }));
+  const s = spec({ things: resource({ window: { max_days: 1, align: 'day' } }) });
+  const runner = mockedRunner(s, agent);
+  const engine = new UsageEngine({
+    runner,
+    cursors: new CursorCodec('k'),
+    mappings: () => mapping,
+    // One vendor call per step, so each empty day is a step of its own.
+    upstreamBudget: 1,
+    maxBufferedRows: 100,
+    now: () => new Date('2026-03-20T12:00:00Z'),
+  });
+  const req = toUsageRequest({
+    integrated_account_id: 'acc1',
+    report_type: 'usage',
+    truto_response_format: 'stream',
+    start_date: '2026-03-01',
+    end_date: '2026-03-11',
+  } as never);
+  const answer = await engine.answer(
+    't1',
+    account(),
+    { spec: s, dir: '', implemented: true },
+    req,
+    console as never,
+  );
+  t.equal(answer.kind, 'stream');
+  if (answer.kind !== 'stream') return;
+  const first = await answer.chunks.next();
+  t.same(first.value as StreamChunk, { text: '', rows: 0 }, 'an empty step still hands control back');
+  await answer.chunks.return();
+  t.equal(seen.length, 1, 'one of ten days was asked for; the client leaving stopped the rest');
+});

@@ -4,6 +4,8 @@ import type { ListStyle, Placement, ValueType } from '../../schemas/connector.js
 export interface VendorParam {
   name: string;
   values: string[];
+  /** The unified parameter is a list (model_ids, group_by…), so a body gets an array even for one value. */
+  list?: boolean | undefined;
   style?: ListStyle | undefined;
   in?: Placement | undefined;
   type?: ValueType | undefined;
@@ -40,14 +42,14 @@ export function writeQueryParam(url: URL, p: VendorParam): void {
 }
 
 /**
- * The JSON value of a parameter in a body: one value as a scalar, several (or a declared list
- * style) as an array, `comma` as one joined string; each typed as declared.
+ * The JSON value of a parameter in a body: a single-valued parameter as a scalar, a list (or a
+ * declared list style) as an array, `comma` as one joined string; each typed as declared.
  */
 export function bodyValueOf(p: VendorParam): unknown {
   const typed = p.values.map((v) => convert(v, p.type ?? 'string', p.name));
   const style = styleOf(p);
   if (style === 'comma') return p.values.join(',');
-  if (p.style === undefined && typed.length === 1) return typed[0];
+  if (p.style === undefined && !p.list && typed.length === 1) return typed[0];
   return typed;
 }
 
