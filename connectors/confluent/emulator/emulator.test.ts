@@ -172,3 +172,24 @@ t.test('rate limit: 429 with Retry-After and X-RateLimit-* once the minute is sp
   emu.controls.reset();
   t.equal((await get(ENVIRONMENTS_PATH)).status, 200, 'reset empties the bucket');
 });
+
+t.test('a client that hung up consumes no queued fault', async (t) => {
+  emu.controls.reset();
+  emu.controls.delayMs = 400;
+  const abort = new AbortController();
+  const gone = fetch(`${emu.url}${ENVIRONMENTS_PATH}`, {
+    headers: { authorization: AUTH },
+    signal: abort.signal,
+  });
+  setTimeout(() => abort.abort(), 50);
+  await t.rejects(gone, 'the client gave up');
+  emu.controls.delayMs = 0;
+  emu.controls.malformed = 1;
+  emu.controls.fail5xx = 1;
+  await new Promise((resolve) => setTimeout(resolve, 500)); // the abandoned request finishes
+  t.equal(emu.controls.fail5xx, 1, 'the queued 5xx is still there');
+  t.equal(emu.controls.malformed, 1, 'the queued truncation is still there');
+  const next = await fetch(`${emu.url}${ENVIRONMENTS_PATH}`, { headers: { authorization: AUTH } });
+  t.equal(next.status, 500, 'the next live request gets the 5xx');
+  emu.controls.reset();
+});
