@@ -14,6 +14,7 @@ t.test('the registry is what the README documents', async (t) => {
     'decimal_to_number',
     'iso_datetime',
     'lowercase',
+    'month_start',
     'negate',
     'nonzero_any',
     'pick',
