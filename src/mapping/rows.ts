@@ -21,22 +21,34 @@ import {
 const ROW_KEYS = new Set(['name', 'each', 'when', 'key', 'fields', 'charges', 'resources', 'remote_data']);
 const RESOURCE_KEYS = ['id', 'name', 'workspace_id', 'workspace_name'] as const;
 
-/** `each: <path>` (array elements) or `each: { keys_of: <path> }` (own keys of an object) */
+/**
+ * `each: <path>` (array elements), `each: { keys_of: <path> }` (own keys of an object) or
+ * `each: { first_of: [<path>, …] }` (elements of the first of these paths holding an array: one
+ * row spec, so one id, whichever name the vendor used for the list).
+ */
 interface Each {
   readonly keysOf: boolean;
-  readonly path: unknown;
-  readonly ptr: string;
+  readonly paths: readonly { path: unknown; ptr: string }[];
 }
+
+const EACH_FORMS =
+  'each is a path (one row per array element), { keys_of: <path> } or { first_of: [<path>, …] }';
 
 function eachOf(b: Builder, spec: unknown, ptr: string): Each | null {
   if (spec === undefined) return null;
-  if (!isPlainObject(spec)) return { keysOf: false, path: spec, ptr };
-  for (const k of Object.keys(spec)) {
-    if (k !== 'keys_of') b.fail(`${ptr}/${pointerSegment(k)}`, `unknown key '${k}' in each (known: keys_of)`);
+  if (!isPlainObject(spec)) return { keysOf: false, paths: [{ path: spec, ptr }] };
+  const keys = Object.keys(spec);
+  for (const k of keys) {
+    if (k !== 'keys_of' && k !== 'first_of')
+      b.fail(`${ptr}/${pointerSegment(k)}`, `unknown key '${k}' in each (known: keys_of, first_of)`);
   }
-  if (!Object.hasOwn(spec, 'keys_of'))
-    b.fail(ptr, 'each is a path (one row per array element) or { keys_of: <path> }');
-  return { keysOf: true, path: spec.keys_of, ptr: `${ptr}/keys_of` };
+  if (keys.length !== 1) b.fail(ptr, EACH_FORMS);
+  if (Object.hasOwn(spec, 'keys_of'))
+    return { keysOf: true, paths: [{ path: spec.keys_of, ptr: `${ptr}/keys_of` }] };
+  const list = spec.first_of;
+  if (!Array.isArray(list) || list.length === 0)
+    return b.fail(`${ptr}/first_of`, 'first_of is a non-empty list of paths');
+  return { keysOf: false, paths: list.map((path, i) => ({ path, ptr: `${ptr}/first_of/${i}` })) };
 }
 
 export function row(
@@ -213,7 +225,8 @@ export function row(
   const indent = (ls: string[], n: number) => ls.map((l) => ' '.repeat(n) + l).join('\n');
   let body: string;
   if (each !== null) {
-    const src = pathCode(b, each.path, each.ptr, { inEach: false }).code;
+    const srcs = each.paths.map((p) => pathCode(b, p.path, p.ptr, { inEach: false }).code);
+    const src = srcs[0] as string;
     const decl = b.itemVars.length > 0 ? [`let ${b.itemVars.join(', ')};`] : [];
     const inner = when === null ? lines : [`if (!${when}) continue;`, ...lines];
     if (each.keysOf) {
@@ -232,8 +245,11 @@ export function row(
       ].join('\n');
     } else {
       const arr = `arr_${i}`;
+      // first_of: the later paths are read only while no array has been found.
+      const fallbacks = srcs.slice(1).map((alt) => `  if (!Array.isArray(${arr})) ${arr} = ${alt};`);
       body = [
-        `  const ${arr} = ${src};`,
+        `  let ${arr} = ${src};`,
+        ...fallbacks,
         `  if (Array.isArray(${arr})) for (let j = 0; j < ${arr}.length; j++) {`,
         `    item = ${arr}[j]; idx = j;`,
         indent([...decl, ...inner], 4),

@@ -108,10 +108,13 @@ export const ResourceSpec = Type.Object(
 /** `each: { keys_of: <path> }`: one row per own key of the object at that path (`$key`, `$item`). */
 export const EachKeys = Type.Object({ keys_of: PathSpec }, strict);
 
+/** `each: { first_of: [<path>, …] }`: one row per element of the first of these paths holding an array. */
+export const EachFirstOf = Type.Object({ first_of: Type.Array(PathSpec, { minItems: 1 }) }, strict);
+
 export const RowSpec = Type.Object(
   {
     name: Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }),
-    each: Type.Optional(Type.Union([PathSpec, EachKeys])),
+    each: Type.Optional(Type.Union([PathSpec, EachKeys, EachFirstOf])),
     when: Type.Optional(Condition),
     key: Type.Array(Expr, { minItems: 1 }),
     fields: Type.Record(Type.String(), Expr),
