@@ -1,4 +1,7 @@
 import t from 'tap';
+import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startGateway } from '../helpers/gateway.js';
 import { parseQueryString, splitListParams } from '../../src/http/query.js';
 import { ARRAY_PARAMS } from '../../src/schemas/usage-query.js';
@@ -196,19 +199,30 @@ t.test('query parameter validation', async (t) => {
 });
 
 t.test('an integration without a usage connector answers 501', async (t) => {
-  const gw = await startGateway();
+  // Every shipped vendor serves usage, so the declared-only connector is one of the test's own.
+  const connectorsDir = await mkdtemp(path.join(tmpdir(), 'meterway-connectors-'));
+  t.teardown(() => rm(connectorsDir, { recursive: true, force: true }));
+  await mkdir(path.join(connectorsDir, 'acme'));
+  await writeFile(
+    path.join(connectorsDir, 'acme', 'connector.yaml'),
+    [
+      'slug: acme',
+      'name: Acme (declared, not implemented)',
+      'docs_url: https://docs.acme.example',
+      'base_url: https://api.acme.example',
+      'allowed_hosts: [api.acme.example]',
+      "credentials: { api_key: { description: 'key', required: true } }",
+    ].join('\n'),
+  );
+  const gw = await startGateway({}, { connectorsDir });
   t.teardown(() => gw.close());
   await gw.call('POST', '/integrated-accounts', {
-    body: {
-      id: 'dd',
-      integration: 'datadog',
-      credentials: { api_key: 'dd-key-0123456789', application_key: 'dd-app-0123456789' },
-    },
+    body: { id: 'dd', integration: 'acme', credentials: { api_key: 'acme-key-0123456789' } },
   });
   const res = await gw.call('GET', `${BASE}dd`);
   t.equal(res.status, 501);
   t.equal(res.body.code, 'not_implemented');
-  t.match(res.body.message, /datadog integration has no usage connector yet/);
+  t.match(res.body.message, /acme integration has no usage connector yet/);
 });
 
 t.test('accounts that are blocked or need re-authentication answer 503', async (t) => {
