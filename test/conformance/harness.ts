@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import t, { type Test } from 'tap';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
@@ -401,4 +402,20 @@ export async function supportedReports(rig: Rig, account: string): Promise<strin
   const res = await rig.gw.call('GET', `/integrated-accounts/${encodeURIComponent(account)}/capabilities`);
   if (res.status !== 200) throw new Error(`capabilities of ${account}: ${res.status} ${res.text}`);
   return res.body.supported_report_types as string[];
+}
+
+/**
+ * One subtest per implemented connector, with its rig started (and closed after it): a connector
+ * whose conformance.yaml is missing or invalid fails there, never skipped.
+ */
+export function forEachConnector(cases: ConnectorCase[], body: (t: Test, rig: Rig) => Promise<void>): void {
+  for (const c of cases) {
+    t.test(c.slug, async (t) => {
+      t.notOk(c.problem, c.problem ?? 'conformance.yaml is valid');
+      if (!c.spec) return;
+      const rig = await startRig(c);
+      t.teardown(() => rig.close());
+      await body(t, rig);
+    });
+  }
 }
