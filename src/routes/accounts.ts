@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../app.js';
 import { AccountCreate, AccountPatch, AccountView } from '../schemas/account.js';
+import { integrationsTable } from './integrations-doc.js';
 import { viewOf } from '../accounts.js';
 import { AppError } from '../errors.js';
 import { AccountExistsError } from '../store/account-store.js';
@@ -24,8 +25,7 @@ export const accountRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (root,
       schema: {
         tags: ['integrated accounts'],
         summary: 'Connect a vendor account',
-        description:
-          'Credentials are write-only: they are encrypted at rest and shown only as a masked hint.',
+        description: `Credentials are write-only: they are encrypted at rest and shown only as a masked hint.\n\n${integrationsTable(deps.connectors)}`,
         body: AccountCreate,
         response: { 201: AccountView, ...errorResponses },
       },

@@ -6,6 +6,7 @@ import { ARRAY_PARAMS, UsageQuery } from '../schemas/usage-query.js';
 import { splitListParams } from '../http/query.js';
 import { toUsageRequest } from '../engine/usage-request.js';
 import { errorResponses } from './shared.js';
+import { integrationsTable } from './integrations-doc.js';
 import { sendNdjson } from '../http/ndjson.js';
 
 const UsageList = Type.Object({
@@ -36,8 +37,7 @@ export const usageRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (root, {
       schema: {
         tags: ['usage metering'],
         summary: 'List usage and cost in the unified schema',
-        description:
-          'One endpoint for every integration. Page with next_cursor; ratelimit-* headers carry the vendor rate-limit state. With truto_response_format=stream the answer is NDJSON, one row per line.',
+        description: `One endpoint for every integration. Page with next_cursor; ratelimit-* headers carry the vendor rate-limit state. With truto_response_format=stream the answer is NDJSON, one row per line.\n\nThe report types of each integration (a report type an account cannot serve answers 400 naming those it can):\n\n${integrationsTable(deps.connectors)}`,
         querystring: UsageQuery,
         response: { 200: UsageList, ...errorResponses },
       },
