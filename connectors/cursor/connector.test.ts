@@ -1,50 +1,22 @@
 /**
  * The Cursor connector file in the connector language: the requests it makes are the ones the
- * vendor documents (checked on the draft while the connector is still to land).
+ * vendor documents.
  */
 import t from 'tap';
-import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { parseConnectorFile } from '../../src/engine/registry.js';
+import { accountOf, connectorFile } from '../../test/helpers/connector-file.js';
 import { buildRequest } from '../../src/engine/request/build.js';
 import { pushDown } from '../../src/engine/pushdown.js';
 import { toUsageRequest } from '../../src/engine/usage-request.js';
-import type { Account } from '../../src/schemas/account.js';
-import type { ConnectorSpec, Resource } from '../../src/schemas/connector.js';
-
-const DIR = import.meta.dirname;
-
-/** The connector file: the draft while the connector is still to land, then connector.yaml. */
-async function connectorFile(): Promise<{ text: string; spec: ConnectorSpec }> {
-  const draft = path.join(DIR, 'connector.draft.yaml');
-  const file = existsSync(draft) ? draft : path.join(DIR, 'connector.yaml');
-  const text = await readFile(file, 'utf8');
-  return { text, spec: parseConnectorFile(text, path.basename(file)) };
-}
-
-function account(integration: string, credentials: Record<string, string>, context = {}): Account {
-  return {
-    id: 'a1',
-    tenant: 't',
-    integration,
-    name: 'n',
-    status: 'active',
-    credentials,
-    context,
-    created_at: '2026-01-01T00:00:00.000Z',
-    updated_at: '2026-01-01T00:00:00.000Z',
-  };
-}
+import type { Resource } from '../../src/schemas/connector.js';
 
 const WINDOW = { start: new Date('2026-03-01T00:00:00Z'), end: new Date('2026-03-02T00:00:00Z') };
 
 t.test(
   'Cursor: POST bodies in epoch ms with inclusive ends, page numbers in the body, Basic auth',
   async (t) => {
-    const { spec } = await connectorFile();
+    const { spec } = await connectorFile(import.meta.dirname);
     const resource = spec.resources?.usage_events as Resource;
-    const acc = account('cursor', { api_key: 'crsr_0123456789abcdef' });
+    const acc = accountOf('cursor', { api_key: 'crsr_0123456789abcdef' });
     const req = toUsageRequest({
       integrated_account_id: 'a1',
       report_type: 'usage',

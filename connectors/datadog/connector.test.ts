@@ -1,49 +1,24 @@
 /**
  * The Datadog connector file in the connector language: the requests it makes are the ones the
- * vendor documents (checked on the draft while the connector is still to land).
+ * vendor documents.
  */
 import t from 'tap';
-import { readFile, mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { accountOf, connectorFile } from '../../test/helpers/connector-file.js';
+import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseConnectorFile, ConnectorRegistry } from '../../src/engine/registry.js';
+import { ConnectorRegistry } from '../../src/engine/registry.js';
 import { buildRequest } from '../../src/engine/request/build.js';
 import { contextDefaultsOf } from '../../src/engine/policy.js';
 import { pushDown } from '../../src/engine/pushdown.js';
 import { toUsageRequest } from '../../src/engine/usage-request.js';
 import { AccountRules } from '../../src/accounts.js';
-import type { Account } from '../../src/schemas/account.js';
-import type { ConnectorSpec, Resource } from '../../src/schemas/connector.js';
-
-const DIR = import.meta.dirname;
-
-/** The connector file: the draft while the connector is still to land, then connector.yaml. */
-async function connectorFile(): Promise<{ text: string; spec: ConnectorSpec }> {
-  const draft = path.join(DIR, 'connector.draft.yaml');
-  const file = existsSync(draft) ? draft : path.join(DIR, 'connector.yaml');
-  const text = await readFile(file, 'utf8');
-  return { text, spec: parseConnectorFile(text, path.basename(file)) };
-}
-
-function account(integration: string, credentials: Record<string, string>, context = {}): Account {
-  return {
-    id: 'a1',
-    tenant: 't',
-    integration,
-    name: 'n',
-    status: 'active',
-    credentials,
-    context,
-    created_at: '2026-01-01T00:00:00.000Z',
-    updated_at: '2026-01-01T00:00:00.000Z',
-  };
-}
+import type { Resource } from '../../src/schemas/connector.js';
 
 const WINDOW = { start: new Date('2026-03-01T00:00:00Z'), end: new Date('2026-03-02T00:00:00Z') };
 
 t.test('Datadog: site template with a default, two key headers, comma list, JSON:API paging', async (t) => {
-  const { spec } = await connectorFile();
+  const { spec } = await connectorFile(import.meta.dirname);
   const resource = spec.resources?.hourly_usage as Resource;
   const keys = { api_key: 'dd-api-key-0123456789', application_key: 'dd-app-key-0123456789' };
   const req = toUsageRequest({
@@ -55,7 +30,7 @@ t.test('Datadog: site template with a default, two key headers, comma list, JSON
     buildRequest({
       spec,
       resource,
-      account: account('datadog', keys, context),
+      account: accountOf('datadog', keys, context),
       window: WINDOW,
       page,
       remoteQuery: {},
@@ -77,7 +52,7 @@ t.test('Datadog: site template with a default, two key headers, comma list, JSON
   const all = buildRequest({
     spec,
     resource,
-    account: account('datadog', keys),
+    account: accountOf('datadog', keys),
     window: WINDOW,
     page: null,
     remoteQuery: {},
@@ -91,7 +66,10 @@ t.test('a Datadog site is checked against allowed_hosts when the account is save
   const dir = await mkdtemp(path.join(tmpdir(), 'meterway-drafts-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await mkdir(path.join(dir, 'datadog'));
-  await writeFile(path.join(dir, 'datadog', 'connector.yaml'), (await connectorFile()).text);
+  await writeFile(
+    path.join(dir, 'datadog', 'connector.yaml'),
+    (await connectorFile(import.meta.dirname)).text,
+  );
   const rules = new AccountRules(await ConnectorRegistry.load(dir), {
     allowCustomHosts: false,
     allowLoopback: false,
