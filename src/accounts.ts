@@ -43,10 +43,17 @@ export class AccountRules {
   }
 
   patched(account: Account, patch: AccountPatch, now = new Date()): Account {
+    // An account the vendor refused (needs_reauth) is active again once its credentials change,
+    // unless the same patch sets a status itself.
+    const newCredentials = Object.entries(patch.credentials ?? {}).some(
+      ([field, value]) => account.credentials[field] !== value,
+    );
+    const status =
+      patch.status ?? (account.status === 'needs_reauth' && newCredentials ? 'active' : account.status);
     const next: Account = {
       ...account,
       name: patch.name ?? account.name,
-      status: patch.status ?? account.status,
+      status,
       // Credentials are merged field by field so a caller can rotate one key without resending
       // the other (which it cannot read back anyway). An empty string is rejected by the schema.
       credentials: { ...account.credentials, ...(patch.credentials ?? {}) },

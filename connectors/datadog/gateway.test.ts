@@ -228,16 +228,17 @@ t.test('site: the account context picks the host; an undeclared site is refused'
 t.test('403 for a missing billing_read is a 503 account_needs_reauth naming the scope', async (t) => {
   const r = await rig();
   t.teardown(() => r.close());
-  const res = await r.usage('dd-usage-only', 'report_type=cost&start_date=2026-02-01&end_date=2026-03-01');
-  t.equal(res.status, 503);
-  t.equal(res.body.code, 'account_needs_reauth');
-  t.match(res.body.message, /billing_read/);
-  t.notOk(res.text.includes(USAGE_ONLY_APPLICATION_KEY));
+  // Usage first: the refusal below marks the account needs_reauth until its keys change.
   const usage = await r.usage(
     'dd-usage-only',
     'report_type=usage&start_date=2026-03-04&end_date=2026-03-05&product_ids=dbm&limit=5',
   );
   t.equal(usage.status, 200, 'usage needs only usage_read');
+  const res = await r.usage('dd-usage-only', 'report_type=cost&start_date=2026-02-01&end_date=2026-03-01');
+  t.equal(res.status, 503);
+  t.equal(res.body.code, 'account_needs_reauth');
+  t.match(res.body.message, /billing_read/);
+  t.notOk(res.text.includes(USAGE_ONLY_APPLICATION_KEY));
 });
 
 t.test("the vendor's X-RateLimit state is passed on, and its 429 reaches the caller", async (t) => {

@@ -30,6 +30,17 @@ export const NORMALIZED_COLUMNS: readonly string[] = USAGE_LEAF_PATHS.flatMap((p
   p === 'charges' ? CHARGE_TYPES.flatMap((t) => [`charges.${t}.amount`, `charges.${t}.currency`]) : [p],
 );
 
+/**
+ * One cell of a flat row: a scalar as it is, an absent value as null, and a value that is itself
+ * a list or an object (`resources`, `usage.code.tool_actions`, `usage.code.file_extensions`) as its
+ * JSON text, so every cell of every vendor's rows is a string, number, boolean or null.
+ */
+export function flatCell(value: unknown): string | number | boolean | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'object') return JSON.stringify(value);
+  return value as string | number | boolean;
+}
+
 export function normalizeRow(row: UsageRow, exclude: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const charges = new Map<string, { amount: number | null; currency: string | null }>();
@@ -40,7 +51,7 @@ export function normalizeRow(row: UsageRow, exclude: readonly string[]): Record<
       const [, type, part] = col.split('.') as [string, string, 'amount' | 'currency'];
       out[col] = charges.get(type)?.[part] ?? null;
     } else {
-      out[col] = getPath(row, col) ?? null;
+      out[col] = flatCell(getPath(row, col));
     }
   }
   return out;
