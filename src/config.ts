@@ -41,6 +41,12 @@ export const ENV_SCHEMA = Type.Object({
   REDIS_URL: Type.Optional(
     Type.String({ pattern: '^rediss?://', description: 'Redis URL; when set, every replica shares state' }),
   ),
+  METERWAY_REDIS_PREFIX: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_.:{}-]{1,64}$',
+      description: 'Prefix of every Redis key (default meterway:), so several gateways can share one Redis',
+    }),
+  ),
   METERWAY_UPSTREAM_BUDGET: Type.Optional(
     Type.String({ pattern: '^[0-9]{1,4}$', description: 'Upstream calls one request may make (default 50)' }),
   ),
@@ -75,6 +81,7 @@ export interface Config {
   sandbox: boolean;
   allowCustomHosts: boolean;
   redisUrl: string | undefined;
+  redisPrefix: string;
   upstreamBudget: number;
   upstreamTimeoutMs: number;
   maxBufferedRows: number;
@@ -125,6 +132,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sandbox: e.METERWAY_SANDBOX ? e.METERWAY_SANDBOX === 'true' : tokens.length === 0,
     allowCustomHosts: e.METERWAY_ALLOW_CUSTOM_HOSTS === 'true',
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.METERWAY_REDIS_PREFIX ?? 'meterway:',
     upstreamBudget: Number(e.METERWAY_UPSTREAM_BUDGET ?? '50'),
     upstreamTimeoutMs: Number(e.METERWAY_UPSTREAM_TIMEOUT_MS ?? '30000'),
     maxBufferedRows: Number(e.METERWAY_MAX_BUFFERED_ROWS ?? '10000'),

@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   account_needs_reauth: 503,
   account_blocked: 503,
   not_ready: 503,
+  shared_state_unavailable: 503,
   remote_timeout: 504,
 } as const satisfies Record<string, number>;
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { TokenRegistry } from './auth.js';
@@ -10,8 +10,10 @@ import { UsageEngine } from './engine/engine.js';
 import { PageRunner } from './engine/runner.js';
 import { UpstreamHttp } from './engine/http.js';
 import { UpstreamCaller } from './engine/upstream.js';
-import { MemoryResponseCache, type ResponseCache } from './engine/cache.js';
+import { MemoryResponseCache, SingleFlight, type Flights, type ResponseCache } from './engine/cache.js';
 import { MemoryRateLimiter, type RateLimiter } from './engine/rate-limit.js';
+import { RedisResponseCache, RedisSingleFlight } from './engine/redis-cache.js';
+import { RedisRateLimiter } from './engine/redis-rate-limit.js';
 import { CursorCodec } from './engine/cursor.js';
 import { SecretDigest } from './engine/secret-digest.js';
 import { MappingCatalog } from './engine/mapping-catalog.js';
@@ -26,6 +28,8 @@ import { CredentialCipher } from './store/cipher.js';
 import { loadOrCreateSecretKey } from './store/secret-key.js';
 import { FileAccountStore } from './store/file-account-store.js';
 import { RedisAccountStore } from './store/redis-account-store.js';
+import { LinkedAccountStore, openRedis, RedisLink, redisTarget } from './store/redis-link.js';
+import { errorMessage } from './store/guards.js';
 
 /** The repository root, where connectors/ and mappings/ live (works from src/ and dist/src/). */
 export const PROJECT_ROOT = (() => {
@@ -72,15 +76,33 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   const cipher = new CredentialCipher(key);
   let redis: Redis | undefined;
+  let link: RedisLink | undefined;
   let accounts: AccountStore;
+  let cache = options.cache ?? new MemoryResponseCache();
+  let limiter = options.limiter ?? new MemoryRateLimiter();
+  let flights: Flights = new SingleFlight();
+  // Why Redis could not be reached at start, logged once the logger exists.
+  let redisDownAtStart: string | undefined;
   if (config.redisUrl) {
-    redis = new Redis(config.redisUrl, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 2,
-      enableOfflineQueue: true,
-    });
-    await redis.connect();
-    accounts = new RedisAccountStore(redis, cipher, 'meterway:', { ownsConnection: false });
+    // Every replica on this Redis shares accounts, the response cache, single-flight and the
+    // vendor rate-limit buckets. While Redis is away these answer 503 shared_state_unavailable:
+    // nothing falls back to state of this process alone.
+    redis = openRedis(config.redisUrl);
+    redis.on('error', () => undefined); // reported by the connection log below, not per attempt
+    link = new RedisLink(redis, redisTarget(config.redisUrl));
+    try {
+      await redis.connect();
+    } catch (err) {
+      redisDownAtStart = errorMessage(err);
+    }
+    const prefix = config.redisPrefix;
+    accounts = new LinkedAccountStore(
+      new RedisAccountStore(redis, cipher, prefix, { ownsConnection: false }),
+      link,
+    );
+    cache = options.cache ?? new RedisResponseCache(link, prefix);
+    limiter = options.limiter ?? new RedisRateLimiter(link, prefix);
+    flights = new RedisSingleFlight(link, prefix);
   } else {
     accounts = await FileAccountStore.open({ dataDir: config.dataDir, cipher });
   }
@@ -95,13 +117,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const metrics = new Metrics();
   const http = new UpstreamHttp(options.dispatcher);
   const digest = new SecretDigest(key);
-  const caller = new UpstreamCaller(
-    http,
-    options.cache ?? new MemoryResponseCache(),
-    options.limiter ?? new MemoryRateLimiter(),
-    metrics,
-    digest,
-  );
+  const caller = new UpstreamCaller(http, cache, limiter, metrics, digest, undefined, flights);
   const rules = new AccountRules(connectors, {
     allowCustomHosts: config.allowCustomHosts,
     allowLoopback: config.sandbox,
@@ -138,6 +154,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     logger: options.logger,
     logStream: options.logStream,
   });
+  if (redis && link) logRedisConnection(app, redis, link.target, redisDownAtStart);
   return {
     app,
     accounts,
@@ -150,4 +167,37 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (redis) redis.disconnect();
     },
   };
+}
+
+/** One log line per change of the Redis connection (down at start, lost, back), not per retry. */
+function logRedisConnection(
+  app: FastifyInstance,
+  redis: Redis,
+  target: string,
+  downAtStart: string | undefined,
+): void {
+  let lastError = downAtStart;
+  let up = downAtStart === undefined;
+  if (!up) {
+    app.log.error(
+      { redis: target, reason: downAtStart },
+      `Redis at ${target} is unreachable at start (${downAtStart}); /readyz answers 503 and usage requests answer 503 shared_state_unavailable until it answers (retrying)`,
+    );
+  }
+  redis.on('error', (err: Error) => {
+    lastError = err.message;
+  });
+  redis.on('close', () => {
+    if (!up) return;
+    up = false;
+    app.log.error(
+      { redis: target, reason: lastError },
+      `Redis connection to ${target} lost; requests that need it answer 503 shared_state_unavailable until it returns (reconnecting)`,
+    );
+  });
+  redis.on('ready', () => {
+    if (up) return;
+    up = true;
+    app.log.info({ redis: target }, `Redis at ${target} is connected again; serving from shared state`);
+  });
 }

@@ -62,8 +62,25 @@ export class MemoryResponseCache implements ResponseCache {
   }
 }
 
-/** Identical concurrent calls share one promise: N callers, one upstream request. */
-export class SingleFlight {
+/**
+ * Merges identical concurrent calls: N callers, one upstream request. Implementations: in-process
+ * (SingleFlight) and across replicas (RedisSingleFlight).
+ */
+export interface Flights {
+  /**
+   * Runs fn once per key at a time; `shared` tells a caller it got another's answer. `follow`
+   * reads that answer where a caller cannot share the leader's promise (another replica's call):
+   * undefined when there is none.
+   */
+  run<T>(
+    key: string,
+    fn: () => Promise<T>,
+    follow?: () => Promise<T | undefined>,
+  ): Promise<{ value: T; shared: boolean }>;
+}
+
+/** Identical concurrent calls in this process share one promise. */
+export class SingleFlight implements Flights {
   private readonly inFlight = new Map<string, Promise<unknown>>();
 
   /** Runs fn once per key at a time; `shared` tells a caller it joined another's call. */

@@ -60,13 +60,7 @@ export class MemoryRateLimiter implements RateLimiter {
     const blocker = log.length >= rule.requests ? log[log.length - rule.requests] : undefined;
     const startAt = blocker === undefined ? now : Math.max(now, blocker + windowMs);
     const waitMs = startAt - now;
-    if (waitMs > maxWaitMs) {
-      throw new AppError(
-        'rate_limited',
-        `The vendor allows ${rule.requests} requests per ${rule.perSeconds} s for this account and they are used up; retry after the Retry-After seconds.`,
-        { retryAfterSeconds: Math.ceil(waitMs / 1000) },
-      );
-    }
+    if (waitMs > maxWaitMs) throw rateLimitedError(rule, waitMs);
     const at = firstAfter(log, startAt);
     if (at === log.length) log.push(startAt);
     else log.splice(at, 0, startAt);
@@ -77,6 +71,15 @@ export class MemoryRateLimiter implements RateLimiter {
       resetSeconds: Math.ceil(((log[0] ?? startAt) + windowMs - now) / 1000),
     };
   }
+}
+
+/** The 429 a limiter throws when the next free slot is further away than the caller may wait. */
+export function rateLimitedError(rule: RateRule, waitMs: number): AppError {
+  return new AppError(
+    'rate_limited',
+    `The vendor allows ${rule.requests} requests per ${rule.perSeconds} s for this account and they are used up; retry after the Retry-After seconds.`,
+    { retryAfterSeconds: Math.ceil(waitMs / 1000) },
+  );
 }
 
 /** The index of the first entry of a sorted list greater than `t` (the list's length if none). */

@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import type { Metrics } from '../http/metrics.js';
 import { scrubSecrets } from '../http/redact.js';
 import type { ResponseCache, CachedResponse } from './cache.js';
-import { SingleFlight } from './cache.js';
+import { SingleFlight, type Flights } from './cache.js';
 import { UpstreamTransportError, type UpstreamHttp, type UpstreamRequest } from './http.js';
 import type { RateLimiter, RateRule, RateDecision } from './rate-limit.js';
 import { retryAfterSeconds } from './header-time.js';
@@ -65,7 +65,6 @@ const RETRYABLE_STATUS = (s: number) => s === 408 || s === 429 || s >= 500;
  * and turns every failure into a clear error.
  */
 export class UpstreamCaller {
-  private readonly flights = new SingleFlight();
   /** Parsed bodies of cached responses: the in-process cache returns the same object on each hit. */
   private readonly parsedHits = new WeakMap<CachedResponse, unknown>();
 
@@ -76,6 +75,8 @@ export class UpstreamCaller {
     private readonly metrics: Metrics | undefined,
     private readonly digest: SecretDigest,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    /** Merges identical concurrent calls: in this process, or across replicas through Redis. */
+    private readonly flights: Flights = new SingleFlight(),
   ) {}
 
   async call(opts: CallOptions): Promise<CallResult> {
@@ -107,14 +108,22 @@ export class UpstreamCaller {
       }
       return { response: cached, body, rate: undefined };
     }
-    const { value, shared } = await this.flights.run(key, async () => {
-      this.metrics?.cacheLookups.inc({ result: 'miss' });
-      const result = await this.fetchWithRetries(opts, safeUrl);
-      // Parse before caching: a malformed answer fails this request and is never served again.
-      const body = opts.parse(result.response);
-      await this.cache.set(key, result.response, opts.cacheTtlMs);
-      return { ...result, body };
-    });
+    const { value, shared } = await this.flights.run(
+      key,
+      async () => {
+        this.metrics?.cacheLookups.inc({ result: 'miss' });
+        const result = await this.fetchWithRetries(opts, safeUrl);
+        // Parse before caching: a malformed answer fails this request and is never served again.
+        const body = opts.parse(result.response);
+        await this.cache.set(key, result.response, opts.cacheTtlMs);
+        return { ...result, body };
+      },
+      // Another replica's leader leaves its answer in the shared cache.
+      async () => {
+        const hit = await this.cache.get(key);
+        return hit === undefined ? undefined : { response: hit, body: opts.parse(hit), rate: undefined };
+      },
+    );
     if (shared) {
       this.metrics?.cacheLookups.inc({ result: 'shared' });
       opts.calls.push({

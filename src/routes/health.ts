@@ -35,6 +35,10 @@ export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps; metrics: Metrics 
       },
     },
     async () => {
+      // A replica that has lost Redis leaves the pool at once (a ping would wait for its timeout).
+      if (deps.redis && deps.redis.status !== 'ready') {
+        throw new AppError('not_ready', `Not ready: Redis is not connected (${deps.redis.status}).`);
+      }
       try {
         await deps.accounts.ping();
         if (deps.redis) await deps.redis.ping();
