@@ -19,6 +19,8 @@ import { authPlugin, DOCS_PREFIX } from './http/auth-hook.js';
 import { healthRoutes } from './routes/health.js';
 import { accountRoutes } from './routes/accounts.js';
 import { usageRoutes } from './routes/usage.js';
+import { listRoutes } from './routes/lists.js';
+import { Organization, Product, Workspace } from './schemas/lists.js';
 import { docsRoutes } from './routes/docs.js';
 import { logRedactPaths } from './http/redact.js';
 import { credentialHeaderNames } from './engine/request/auth.js';
@@ -96,6 +98,7 @@ async function assembleApp(
   app.decorate('metrics', metrics);
   app.addSchema(ErrorEnvelope);
   app.addSchema(UsageRow);
+  for (const schema of [Product, Organization, Workspace]) app.addSchema(schema);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     reply.raw.once('finish', () =>
@@ -150,6 +153,7 @@ async function assembleApp(
   await app.register(docsRoutes);
   await app.register(accountRoutes, { deps });
   await app.register(usageRoutes, { deps });
+  await app.register(listRoutes, { deps });
   return app;
 }
 

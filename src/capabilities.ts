@@ -3,6 +3,7 @@ import type { Account } from './schemas/account.js';
 import type { Connector } from './engine/registry.js';
 import { REPORT_TYPES } from './schemas/usage-query.js';
 import { usableSources } from './engine/sources.js';
+import { listAvailability } from './engine/lists.js';
 
 export const Capabilities = Type.Object(
   {
@@ -29,6 +30,20 @@ export const Capabilities = Type.Object(
     gateway_filters: Type.Array(Type.String(), {
       description: 'Filters the gateway applies after mapping, for every report',
     }),
+    resources: Type.Array(
+      Type.Object({
+        resource: Type.String({ description: 'products, organizations or workspaces' }),
+        available: Type.Boolean({ description: 'The account holds the credential this list needs' }),
+        credential: Type.Union([Type.String(), Type.Null()], {
+          description: 'The credential it is read with; null for a list the connector writes out',
+        }),
+        description: Type.Union([Type.String(), Type.Null()]),
+      }),
+      { description: 'The other resources of the Usage Metering API this integration has' },
+    ),
+    supported_resources: Type.Array(Type.String(), {
+      description: 'The resources this account can list now (besides usage)',
+    }),
   },
   { $id: 'Capabilities' },
 );
@@ -54,6 +69,7 @@ export function capabilitiesOf(account: Account, connector: Connector | undefine
       docs_url: resource?.docs_url ?? null,
     };
   });
+  const lists = listAvailability(connector, account);
   return {
     integrated_account_id: account.id,
     integration: account.integration,
@@ -61,5 +77,7 @@ export function capabilitiesOf(account: Account, connector: Connector | undefine
     report_types: rows,
     supported_report_types: rows.filter((r) => r.available).map((r) => r.report_type),
     gateway_filters: ['product_ids', 'user_ids', 'model_ids', 'surfaces', 'user_id', 'date'],
+    resources: lists,
+    supported_resources: lists.filter((l) => l.available).map((l) => l.resource),
   };
 }

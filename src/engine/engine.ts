@@ -15,6 +15,7 @@ import { rowsJson } from './row-json.js';
 import { redactHeaders, scrubSecrets } from '../http/redact.js';
 import { secondsUntil } from './header-time.js';
 import type { ConnectorSpec } from '../schemas/connector.js';
+import { normalizeListRow } from './lists.js';
 
 export interface EngineOptions {
   runner: PageRunner;
@@ -184,7 +185,10 @@ function rowsText(result: PageResult, req: UsageRequest, nextCursor: string | nu
   const shaped = result.rows.map((r) => shapeRow(r, req));
   let body: Record<string, unknown>;
   if (req.format === 'normalized') {
-    const flat = shaped.map((r) => normalizeRow(r, req.excludeFields));
+    const list = req.list;
+    const flat = shaped.map((r) =>
+      list === undefined ? normalizeRow(r, req.excludeFields) : normalizeListRow(r, list, req.excludeFields),
+    );
     body = {
       result: req.keyBy ? keyRows(flat, req.keyBy) : flat,
       next_cursor: nextCursor,

@@ -14,8 +14,10 @@ export function rowFilter(
   const models = req.filters.modelIds ? new Set(req.filters.modelIds) : undefined;
   const surfaces = req.filters.surfaces ? new Set(req.filters.surfaces) : undefined;
   const products = req.filters.productIds && apply.products ? new Set(req.filters.productIds) : undefined;
-  if (!userSet && !models && !surfaces && !products) return () => true;
+  const ids = req.filters.ids ? new Set(req.filters.ids) : undefined;
+  if (!userSet && !models && !surfaces && !products && !ids) return () => true;
   return (row) => {
+    if (ids && !ids.has(row.id)) return false;
     if (userSet) {
       const id = row.user?.id?.toLowerCase();
       const email = row.user?.email?.toLowerCase();

@@ -1,6 +1,8 @@
 import type { Account } from '../schemas/account.js';
 import { compileMapping, mergeMappingDocs, type CompiledMapping } from '../mapping/compile.js';
-import { loadMappings } from '../mapping/load.js';
+import { loadListMappings, loadMappings } from '../mapping/load.js';
+import { LIST_NAMES } from '../schemas/lists.js';
+import { listMappingName, listSourcesOf } from './lists.js';
 import type { ConnectorRegistry } from './registry.js';
 import { sourcesOf } from './sources.js';
 
@@ -18,6 +20,12 @@ export class MappingCatalog {
 
   static async load(dir: string, connectors: ConnectorRegistry): Promise<MappingCatalog> {
     const base = await loadMappings(dir);
+    // List mappings (mappings/<slug>/lists/) are known as `lists/<file>`, beside the report ones.
+    for (const [slug, lists] of await loadListMappings(dir)) {
+      const byName = base.get(slug) ?? new Map<string, CompiledMapping>();
+      for (const [name, compiled] of lists) byName.set(listMappingName(name), compiled);
+      base.set(slug, byName);
+    }
     for (const c of connectors.all()) {
       for (const [report, spec] of Object.entries(c.spec.reports ?? {})) {
         for (const source of sourcesOf(spec)) {
@@ -25,6 +33,19 @@ export class MappingCatalog {
           if (!base.get(c.spec.slug)?.has(name)) {
             throw new MissingMappingError(
               `connectors/${c.spec.slug}/connector.yaml#/reports/${report}: no mapping file mappings/${c.spec.slug}/${name}.yaml`,
+            );
+          }
+        }
+      }
+    }
+    for (const c of connectors.all()) {
+      for (const list of LIST_NAMES) {
+        const spec = c.spec.lists?.[list];
+        if (!spec) continue;
+        for (const source of listSourcesOf(list, spec)) {
+          if (!base.get(c.spec.slug)?.has(listMappingName(source.mapping))) {
+            throw new MissingMappingError(
+              `connectors/${c.spec.slug}/connector.yaml#/lists/${list}: no mapping file mappings/${c.spec.slug}/lists/${source.mapping}.yaml`,
             );
           }
         }
@@ -45,6 +66,7 @@ export class MappingCatalog {
       compileMapping(
         mergeMappingDocs(compiled.doc, override, `mapping_overrides.${name}`),
         `mapping_overrides.${name}`,
+        compiled.target,
       );
     }
   }
@@ -61,7 +83,11 @@ export class MappingCatalog {
       override,
       `integrated account ${account.id} mapping_overrides.${name}`,
     );
-    const result = compileMapping(merged, `integrated account ${account.id} mapping_overrides.${name}`);
+    const result = compileMapping(
+      merged,
+      `integrated account ${account.id} mapping_overrides.${name}`,
+      compiled.target,
+    );
     this.overrides.set(key, { stamp: account.updated_at, compiled: result });
     return result;
   }

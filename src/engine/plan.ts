@@ -10,6 +10,7 @@ import { pushDown, refuseUndeclared } from './pushdown.js';
 import type { VendorParam } from './request/params.js';
 import { chooseProducts, sourcesOf, supportedReports, usableSources } from './sources.js';
 import { clampToAvailable, resolveRange, settleBoundary, splitAt, type DateRange } from './range.js';
+import { makeListPlan } from './lists.js';
 
 /** One vendor resource a step reads, with the mapping of its records and its pushed-down parameters. */
 export interface SourcePlan {
@@ -78,6 +79,8 @@ export function makePlan(
   frozen: FrozenPlan | undefined,
   clock = new Date(),
 ): Plan {
+  // Products, organizations, workspaces: one step over the connector's list.
+  if (req.list !== undefined) return makeListPlan(account, connector, req, mappings, frozen, clock);
   const now = frozen?.at ?? clock;
   const slug = connector.spec.slug;
   const report = connector.spec.reports?.[req.reportType];

@@ -88,6 +88,7 @@ export function parseConnectorFile(text: string, file: string): ConnectorSpec {
     });
   }
   for (const [name, report] of Object.entries(spec.reports ?? {})) checkSourceSets(spec, name, report, file);
+  checkLists(spec, file);
   for (const [name, resource] of Object.entries(spec.resources ?? {})) {
     checkResourceAddress(spec, name, resource, file);
     checkBodyPlacement(name, resource, file);
@@ -177,5 +178,26 @@ function checkBodyPlacement(name: string, resource: Resource, file: string): voi
     throw new ConnectorFileError(
       `${file}#/resources/${name}/${inBody[0]}: placed in the body, but the resource declares no body`,
     );
+  }
+}
+
+/** A list reads records from declared resources, or has its records written out; never both. */
+function checkLists(spec: ConnectorSpec, file: string): void {
+  for (const [list, source] of Object.entries(spec.lists ?? {})) {
+    if (!source) continue;
+    const at = `${file}#/lists/${list}`;
+    if ((source.resource === undefined) === (source.records === undefined))
+      throw new ConnectorFileError(`${at}: give a resource or records (one of the two)`);
+    if (source.records !== undefined && source.also !== undefined)
+      throw new ConnectorFileError(`${at}/also: a list of fixed records has no other sources`);
+    const names = [source.resource, ...(source.also ?? []).map((a) => a.resource)];
+    names.forEach((name, i) => {
+      if (name === undefined) return;
+      const resource = spec.resources?.[name];
+      const pointer = i === 0 ? `${at}/resource` : `${at}/also/${i - 1}/resource`;
+      if (!resource) throw new ConnectorFileError(`${pointer}: no resource named "${name}"`);
+      if (!(resource.credential in spec.credentials))
+        throw new ConnectorFileError(`${pointer}: "${resource.credential}" is not a declared credential`);
+    });
   }
 }

@@ -16,6 +16,7 @@ import type { DateWindow } from './windows.js';
 import { resolvePolicy, type CallPolicy } from './policy.js';
 import { regroupRows, type RegroupGranularity } from '../mapping/regroup.js';
 import { buildLookupTable } from '../mapping/lookup-table.js';
+import { staticRecordsOf } from './lists.js';
 
 /** Joined tables by name: key → record. */
 type Lookups = Record<string, Map<string, unknown>>;
@@ -403,6 +404,8 @@ export class PageRunner {
     const { plan, policy, calls } = ctx;
     const { connector, account } = plan;
     const slug = connector.spec.slug;
+    const fixed = staticRecordsOf(resource);
+    if (fixed !== undefined) return staticPage(resourceName, fixed);
     const request = buildRequest({
       spec: connector.spec,
       resource,
@@ -470,6 +473,21 @@ export class PageRunner {
       rate: result.rate,
     };
   }
+}
+
+/** A list the connector file writes out: one page holding its records, no vendor call. */
+function staticPage(name: string, records: readonly unknown[]): FetchedPage {
+  const text = JSON.stringify(records);
+  return {
+    body: records,
+    text,
+    records: [...records],
+    next: null,
+    requestUrl: `connector:${name}`,
+    requestOptions: { method: 'GET', headers: {} },
+    responseHeaders: {},
+    rate: undefined,
+  };
 }
 
 function mapRecord(

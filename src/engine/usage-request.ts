@@ -1,6 +1,7 @@
 import type { UsageQuery, ReportType } from '../schemas/usage-query.js';
 import { AppError } from '../errors.js';
 import { parseDateParam } from './dates.js';
+import type { ListName } from '../schemas/lists.js';
 
 export type ResponseFormat = NonNullable<UsageQuery['truto_response_format']>;
 
@@ -25,6 +26,8 @@ export interface UsageRequest {
     userIds: string[] | undefined;
     modelIds: string[] | undefined;
     surfaces: string[] | undefined;
+    /** List resources: only the record with this id (`GET /…/products/:id`). */
+    ids?: string[] | undefined;
   };
   /** The parameters a connector may push down to its vendor, by their unified names. */
   params: PushableParams;
@@ -32,6 +35,10 @@ export interface UsageRequest {
   userId: string | undefined;
   /** The query as given, only for the cursor's query hash. */
   query: UsageQuery;
+  /** A list resource (products, organizations, workspaces) instead of usage. */
+  list?: ListName;
+  /** The integrations that have that list, named when this account's has not. */
+  listServedBy?: string[];
 }
 
 /**

@@ -1,5 +1,7 @@
 import { MappingError } from './errors.js';
 import { HELPERS, type HelperName } from './runtime.js';
+import type { MappingTarget } from './target.js';
+import { USAGE_TARGET } from './usage-fields.js';
 
 /**
  * The state of one compilation: the closure values of the generated function and the common
@@ -55,7 +57,11 @@ export class Builder {
   /** the per-element variables of the current row spec, declared inside its loop */
   itemVars: string[] = [];
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    /** the record type the mapping builds: the Usage row unless a list's */
+    readonly target: MappingTarget = USAGE_TARGET,
+  ) {
     for (const [name, value] of Object.entries(HELPERS))
       this.shared.set(`helper:${name}`, this.pushConst(value));
   }

@@ -5,6 +5,8 @@ import { MappingError, pointerSegment } from './errors.js';
 import { row } from './rows.js';
 import { MappingDoc } from './schema.js';
 import type { CompiledMapping, MapContext } from './types.js';
+import type { MappingTarget } from './target.js';
+import { USAGE_TARGET } from './usage-fields.js';
 
 export { MappingError } from './errors.js';
 export { mergeMappingDocs, mergeRows } from './merge.js';
@@ -34,6 +36,8 @@ function compileDoc(b: Builder, doc: unknown): { aggregate: boolean; source: str
   if (typeof doc.description !== 'string') b.fail('/description', 'a mapping needs a `description` string');
   if (doc.aggregate !== undefined && typeof doc.aggregate !== 'boolean')
     b.fail('/aggregate', 'aggregate is true or false');
+  if (doc.aggregate === true && b.target.id !== 'key')
+    b.fail('/aggregate', `aggregate merges Usage rows; ${b.target.name} mappings cannot aggregate`);
   if (!Array.isArray(doc.rows) || doc.rows.length === 0)
     b.fail('/rows', 'rows must be a non-empty list of row specs');
   const names = new Set<string>();
@@ -71,8 +75,12 @@ function mappingName(file: string): string {
  * Validate a mapping document (parsed YAML/JSON) and compile it to a plain JS function. Throws
  * `MappingError` naming `file` and the JSON pointer of the first problem.
  */
-export function compileMapping(doc: unknown, file: string): CompiledMapping {
-  const builder = new Builder(file);
+export function compileMapping(
+  doc: unknown,
+  file: string,
+  target: MappingTarget = USAGE_TARGET,
+): CompiledMapping {
+  const builder = new Builder(file, target);
   const schemaError = Value.Errors(MappingDoc, doc).First();
   // The compiler's own checks name the problem more precisely than a union mismatch does, so
   // they run first; the schema is the final word on anything they let through.
@@ -89,7 +97,14 @@ export function compileMapping(doc: unknown, file: string): CompiledMapping {
       `internal error: generated code does not compile (${(e as Error).message})`,
     );
   }
-  return { name: mappingName(file), aggregate, source, doc: deepFreeze(structuredClone(doc)), map };
+  return {
+    name: mappingName(file),
+    aggregate,
+    source,
+    doc: deepFreeze(structuredClone(doc)),
+    target,
+    map,
+  };
 }
 
 function deepFreeze<T>(v: T): T {

@@ -3,19 +3,14 @@ import { cond } from './conditions.js';
 import { pointerSegment } from './errors.js';
 import { coerce, expr } from './expressions.js';
 import { pathCode } from './paths.js';
-import {
-  CHARGE_TYPES,
-  RESERVED_FIELDS,
-  USAGE_LEAF_ORDER,
-  USAGE_LEAVES,
-  USAGE_OBJECTS,
-  type LeafKind,
-} from './usage-fields.js';
+import { CHARGE_TYPES } from './usage-fields.js';
+import type { LeafKind, MappingTarget } from './target.js';
 
 /**
  * Row-spec code: one block of the generated function per row spec (a loop for `each`), which
  * evaluates the fields into locals, hashes the key into the id, collects charges and resources
- * and pushes the row literal (Usage schema order, only the leaves the spec writes).
+ * and pushes the row literal (schema order of the target, only the leaves the spec writes). The
+ * target is the Usage row, or a list record whose id is the vendor's own (`fields.id`).
  */
 
 const ROW_KEYS = new Set(['name', 'each', 'when', 'key', 'fields', 'charges', 'resources', 'remote_data']);
@@ -67,6 +62,11 @@ export function row(
       );
     }
   }
+  const target = b.target;
+  for (const section of ['charges', 'resources'] as const) {
+    if (spec[section] !== undefined && !target.sections[section])
+      b.fail(`${ptr}/${section}`, `a ${target.name} has no ${section}`);
+  }
   const name = spec.name;
   if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(name)) {
     return b.fail(`${ptr}/name`, 'a row spec needs a `name` of letters, digits, _ . -');
@@ -82,16 +82,16 @@ export function row(
 
   // fields, evaluated into locals
   if (!isPlainObject(spec.fields))
-    b.fail(`${ptr}/fields`, 'fields must be an object of Usage field → expression');
+    b.fail(`${ptr}/fields`, `fields must be an object of ${target.name} field → expression`);
   const fields = spec.fields as Record<string, unknown>;
   const fieldVar = new Map<string, string>();
   Object.keys(fields).forEach((path, j) => {
     const at = `${ptr}/fields/${pointerSegment(path)}`;
-    if (Object.hasOwn(RESERVED_FIELDS, path)) {
-      b.fail(at, `'${path}' cannot be written in fields: ${RESERVED_FIELDS[path]}`);
+    if (Object.hasOwn(target.reserved, path)) {
+      b.fail(at, `'${path}' cannot be written in fields: ${target.reserved[path]}`);
     }
-    const leaf = USAGE_LEAVES.get(path);
-    if (leaf === undefined) return b.fail(at, 'not a Usage field');
+    const leaf = target.leaves.get(path);
+    if (leaf === undefined) return b.fail(at, `not a ${target.name} field`);
     const e = fields[path];
     if (isPlainObject(e) && Object.hasOwn(e, 'const') && e.transform === undefined) {
       checkConstKind(b, e.const, leaf.kind, path, `${at}/const`);
@@ -111,6 +111,7 @@ export function row(
   // key → id = hash([integration, account, report type, ...key, row spec name]). The hash state
   // after the key's leading record-level parts is bound per record, so row specs whose keys
   // start alike (an actor-day row and its per-model rows) hash that start once.
+  if (target.id === 'field') return listRow(b, spec, i, name, lines, fieldVar, scope, each, ptr);
   if (!Array.isArray(spec.key) || spec.key.length === 0) {
     b.fail(`${ptr}/key`, 'key must be a non-empty list of expressions (the natural key of the row)');
   }
@@ -206,7 +207,14 @@ export function row(
 
   // the row literal, in Usage schema order; charges/resources only when not empty
   const lit = (withCharges: boolean, withResources: boolean): string =>
-    literal(fieldVar, `id_${i}`, withCharges ? `ch_${i}` : null, withResources ? `rs_${i}` : null, remote);
+    literal(
+      b.target,
+      fieldVar,
+      `id_${i}`,
+      withCharges ? `ch_${i}` : null,
+      withResources ? `rs_${i}` : null,
+      remote,
+    );
   let push: string;
   if (hasCharges && hasResources) {
     push =
@@ -221,6 +229,87 @@ export function row(
   }
   lines.push(`out.push(${push});`);
 
+  return { name, body: wrap(b, spec, i, name, lines, scope, each, ptr) };
+}
+
+function checkConstKind(b: Builder, value: unknown, kind: LeafKind, path: string, ptr: string): void {
+  if (value === null || value === undefined) return;
+  const ok =
+    kind === 'number'
+      ? typeof value === 'number'
+      : kind === 'string'
+        ? typeof value === 'string'
+        : kind === 'boolean'
+          ? typeof value === 'boolean'
+          : isPlainObject(value);
+  if (!ok) b.fail(ptr, `${path} is a ${kind} field: the constant must be a ${kind} or null`);
+}
+
+/** The object literal of a row: only the leaves the spec writes, nested as in the target's schema. */
+function literal(
+  target: MappingTarget,
+  fieldVar: ReadonlyMap<string, string>,
+  idVar: string | null,
+  chargesVar: string | null,
+  resourcesVar: string | null,
+  remote: string,
+): string {
+  interface Node {
+    path: string;
+    children: Map<string, Node>;
+    code?: string;
+  }
+  const root: Node = { path: '', children: new Map() };
+  for (const path of target.order) {
+    let code: string | undefined;
+    if (path === 'id' && idVar !== null) code = idVar;
+    else if (path === 'charges') code = chargesVar ?? undefined;
+    else if (path === 'resources') code = resourcesVar ?? undefined;
+    else code = fieldVar.get(path);
+    if (code === undefined) continue;
+    let node = root;
+    for (const seg of path.split('.')) {
+      let next = node.children.get(seg);
+      if (next === undefined) {
+        next = { path: node.path ? `${node.path}.${seg}` : seg, children: new Map() };
+        node.children.set(seg, next);
+      }
+      node = next;
+    }
+    node.code = code;
+  }
+  const leafVars = (n: Node): string[] =>
+    n.code !== undefined ? [n.code] : [...n.children.values()].flatMap((c) => leafVars(c));
+  const emit = (n: Node): string => {
+    if (n.code !== undefined) return n.code;
+    const props = [...n.children.entries()].map(([seg, c]) => `${q(seg)}: ${emit(c)}`);
+    const obj = `{ ${props.join(', ')} }`;
+    const info = target.objects.get(n.path);
+    if (info === undefined || !info.nullable) return obj;
+    // A nullable object (product, organization, user, model) is null when a leaf it requires
+    // is null, or when all its leaves are.
+    const required = [...n.children.values()]
+      .filter((c) => c.code !== undefined && target.leaves.get(c.path)?.required === true)
+      .map((c) => c.code as string);
+    const nulls = required.length > 0 ? required : leafVars(n);
+    return `(${nulls.map((x) => `${x} === null`).join(' && ')} ? null : ${obj})`;
+  };
+  const props = [...root.children.entries()].map(([seg, c]) => `${q(seg)}: ${emit(c)}`);
+  props.push(`"remote_data": ${remote}`);
+  return `{ ${props.join(', ')} }`;
+}
+
+/** The row spec's block: its lines once per record, or in a loop over `each`, behind its `when`. */
+function wrap(
+  b: Builder,
+  spec: Record<string, unknown>,
+  i: number,
+  name: string,
+  lines: string[],
+  scope: Scope,
+  each: Each | null,
+  ptr: string,
+): string {
   const when = spec.when === undefined ? null : cond(b, spec.when, `${ptr}/when`, scope);
   const indent = (ls: string[], n: number) => ls.map((l) => ' '.repeat(n) + l).join('\n');
   let body: string;
@@ -259,71 +348,31 @@ export function row(
   } else {
     body = [when === null ? '  {' : `  if (${when}) {`, indent(lines, 4), '  }'].join('\n');
   }
-  return { name, body: `  // row spec ${q(name)}\n${body}` };
+  return `  // row spec ${q(name)}\n${body}`;
 }
 
-function checkConstKind(b: Builder, value: unknown, kind: LeafKind, path: string, ptr: string): void {
-  if (value === null || value === undefined) return;
-  const ok =
-    kind === 'number'
-      ? typeof value === 'number'
-      : kind === 'string'
-        ? typeof value === 'string'
-        : kind === 'boolean'
-          ? typeof value === 'boolean'
-          : isPlainObject(value);
-  if (!ok) b.fail(ptr, `${path} is a ${kind} field: the constant must be a ${kind} or null`);
-}
-
-/** The object literal of a row: only the leaves the spec writes, nested as in the Usage schema. */
-function literal(
+/**
+ * A list record (product, organization, workspace): its id is the vendor's own, written in
+ * `fields.id` (equal to the id usage rows carry); a record without one is left out.
+ */
+function listRow(
+  b: Builder,
+  spec: Record<string, unknown>,
+  i: number,
+  name: string,
+  lines: string[],
   fieldVar: ReadonlyMap<string, string>,
-  idVar: string,
-  chargesVar: string | null,
-  resourcesVar: string | null,
-  remote: string,
-): string {
-  interface Node {
-    path: string;
-    children: Map<string, Node>;
-    code?: string;
-  }
-  const root: Node = { path: '', children: new Map() };
-  for (const path of USAGE_LEAF_ORDER) {
-    let code: string | undefined;
-    if (path === 'id') code = idVar;
-    else if (path === 'charges') code = chargesVar ?? undefined;
-    else if (path === 'resources') code = resourcesVar ?? undefined;
-    else code = fieldVar.get(path);
-    if (code === undefined) continue;
-    let node = root;
-    for (const seg of path.split('.')) {
-      let next = node.children.get(seg);
-      if (next === undefined) {
-        next = { path: node.path ? `${node.path}.${seg}` : seg, children: new Map() };
-        node.children.set(seg, next);
-      }
-      node = next;
-    }
-    node.code = code;
-  }
-  const leafVars = (n: Node): string[] =>
-    n.code !== undefined ? [n.code] : [...n.children.values()].flatMap((c) => leafVars(c));
-  const emit = (n: Node): string => {
-    if (n.code !== undefined) return n.code;
-    const props = [...n.children.entries()].map(([seg, c]) => `${q(seg)}: ${emit(c)}`);
-    const obj = `{ ${props.join(', ')} }`;
-    const info = USAGE_OBJECTS.get(n.path);
-    if (info === undefined || !info.nullable) return obj;
-    // A nullable object (product, organization, user, model) is null when a leaf it requires
-    // is null, or when all its leaves are.
-    const required = [...n.children.values()]
-      .filter((c) => c.code !== undefined && USAGE_LEAVES.get(c.path)?.required === true)
-      .map((c) => c.code as string);
-    const nulls = required.length > 0 ? required : leafVars(n);
-    return `(${nulls.map((x) => `${x} === null`).join(' && ')} ? null : ${obj})`;
-  };
-  const props = [...root.children.entries()].map(([seg, c]) => `${q(seg)}: ${emit(c)}`);
-  props.push(`"remote_data": ${remote}`);
-  return `{ ${props.join(', ')} }`;
+  scope: Scope,
+  each: Each | null,
+  ptr: string,
+): { name: string; body: string } {
+  const target = b.target;
+  if (spec.key !== undefined)
+    b.fail(`${ptr}/key`, `a ${target.name} keeps the vendor's id: write it in fields.id, not key`);
+  const id = fieldVar.get('id');
+  if (id === undefined) return b.fail(`${ptr}/fields`, `a ${target.name} needs fields.id`);
+  const remote =
+    spec.remote_data === undefined ? 'rec' : expr(b, spec.remote_data, `${ptr}/remote_data`, scope).code;
+  lines.push(`if (${id} !== null) out.push(${literal(target, fieldVar, null, null, null, remote)});`);
+  return { name, body: wrap(b, spec, i, name, lines, scope, each, ptr) };
 }

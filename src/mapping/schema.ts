@@ -116,7 +116,9 @@ export const RowSpec = Type.Object(
     name: Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }),
     each: Type.Optional(Type.Union([PathSpec, EachKeys, EachFirstOf])),
     when: Type.Optional(Condition),
-    key: Type.Array(Expr, { minItems: 1 }),
+    // Usage rows: the natural key their id is hashed from (required). List records (products,
+    // organizations, workspaces) take the vendor's id from `fields.id` and have no key.
+    key: Type.Optional(Type.Array(Expr, { minItems: 1 })),
     fields: Type.Record(Type.String(), Expr),
     charges: Type.Optional(Type.Array(ChargeSpec)),
     resources: Type.Optional(Type.Array(ResourceSpec)),

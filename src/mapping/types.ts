@@ -1,4 +1,5 @@
 import type { UsageRow } from '../schemas/usage.js';
+import type { MappingTarget } from './target.js';
 
 /** What a compiled mapping is run with: who the rows are for, lookup tables, the date window. */
 export interface MapContext {
@@ -27,5 +28,7 @@ export interface CompiledMapping {
   readonly source: string;
   /** the mapping document it was compiled from (deep-frozen copy): the base for `mergeMappingDocs` */
   readonly doc: unknown;
+  /** the record type it builds (Usage rows, or a list's products, organizations, workspaces) */
+  readonly target: MappingTarget;
   map(record: unknown, ctx: MapContext): UsageRow[];
 }

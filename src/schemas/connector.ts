@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ConnectorLists } from './lists.js';
 
 /**
  * The schema of `connectors/<slug>/connector.yaml`: what to call, as data. A connector without
@@ -478,6 +479,7 @@ export const ConnectorSpec = Type.Object(
     ),
     resources: Type.Optional(Type.Record(Type.String(), Resource)),
     reports: Type.Optional(Type.Record(Type.String(), Report)),
+    lists: Type.Optional(ConnectorLists),
   },
   { additionalProperties: false, $id: 'ConnectorSpec' },
 );

@@ -3,7 +3,7 @@
  * notes, claude.md sections 2-7), with fault knobs for integration tests, benchmarks and the sandbox:
  *
  * - Console Admin API (admin key): `usage_report/claude_code`, `usage_report/messages`,
- *   `cost_report`, `users`.
+ *   `cost_report`, `users`, `me` (the organisation), `workspaces`.
  * - Enterprise Analytics API (analytics key): `/analytics/users`, `/summaries`, `/skills`,
  *   `/connectors`, `/apps/chat/projects`, `/usage_report`, `/user_usage_report`, `/cost_report`,
  *   `/user_cost_report`.
@@ -54,6 +54,7 @@ import {
   usersList,
 } from './console-reports.js';
 import { EmulatorControls, KNOB_SPECS } from './controls.js';
+import { ORGANIZATION_ME_PATH, WORKSPACES_PATH, organizationMe, workspacesList } from './organization.js';
 import { isDayInHorizon } from './dates.js';
 import { anthropicError, badRequest, newRequestId } from './errors.js';
 import { generateClaudeCodeDay } from './org.js';
@@ -238,6 +239,8 @@ const ROUTES: readonly (readonly [string, string, (ctx: RouteContext) => string]
   [MESSAGES_REPORT_PATH, 'admin', messagesReport],
   [COST_REPORT_PATH, 'admin', costReport],
   [USERS_PATH, 'admin', usersList],
+  [ORGANIZATION_ME_PATH, 'admin', organizationMe],
+  [WORKSPACES_PATH, 'admin', workspacesList],
   [ANALYTICS_USERS_PATH, 'analytics-engagement', analyticsUsers],
   [ANALYTICS_SUMMARIES_PATH, 'analytics-engagement', analyticsSummaries],
   [ANALYTICS_SKILLS_PATH, 'analytics-engagement', analyticsSkills],
