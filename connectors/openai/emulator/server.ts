@@ -18,6 +18,7 @@ import {
 } from '../../../src/emulator-kit/index.js';
 import { codexBody, codexInput, usersBody } from './codex.js';
 import { costsBody, costsInput, usageBody, usageInput } from './usage.js';
+import { PROJECTS_PATH, projectsBody } from './projects.js';
 
 export const SANDBOX_ADMIN_API_KEY = 'sk-admin-kestrel-sandbox-0000000000000000000000';
 export const SANDBOX_ANALYTICS_API_KEY = 'sk-proj-kestrel-codex-analytics-000000000000';
@@ -132,6 +133,7 @@ export function buildOpenAIEmulator(opts: OpenAIEmulatorOptions = {}): {
         family: 'admin',
         handle: (ctx) => usersBody(ctx),
       }),
+      route<FaultControls>({ path: PROJECTS_PATH, family: 'admin', handle: (ctx) => projectsBody(ctx) }),
       route({
         path: '/v1/analytics/codex/workspaces/:workspace_id/usage',
         family: 'codex',
