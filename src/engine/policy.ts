@@ -51,7 +51,7 @@ export function resolvePolicy(plan: Pick<Plan, 'connector' | 'account'>, digest:
     authFailureStatuses: spec.auth_failure_statuses,
     errorMessagePaths: spec.errors?.message_paths,
     retryAfterHeaders: spec.retry_after_headers,
-    secrets: Object.values(account.credentials),
+    secrets: secretsOf(spec, account),
     credentialHeaders: new Set(credentialHeaderNames(spec)),
     cacheScope: `${account.tenant}\0${account.id}`,
     contextDefaults: contextDefaultsOf(spec),
@@ -65,6 +65,19 @@ export function resolvePolicy(plan: Pick<Plan, 'connector' | 'account'>, digest:
       return (settled ? cache.settled_ttl_s : cache.fresh_ttl_s) * 1000;
     },
   };
+}
+
+/**
+ * Every form of the account's credentials a vendor could echo back: each value, and for Basic auth
+ * the `user:password` pair as the Authorization header carries it (base64, with and without padding).
+ */
+export function secretsOf(spec: ConnectorSpec, account: Pick<Account, 'credentials'>): string[] {
+  const values = Object.values(account.credentials);
+  if (spec.auth?.type !== 'basic') return values;
+  const user = account.credentials[spec.auth.username] ?? '';
+  const password = spec.auth.password ? (account.credentials[spec.auth.password] ?? '') : '';
+  const encoded = Buffer.from(`${user}:${password}`).toString('base64');
+  return [...values, encoded, encoded.replace(/=+$/, '')];
 }
 
 /** Context fields with a declared default (a vendor's main site, say). */
