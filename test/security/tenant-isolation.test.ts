@@ -3,7 +3,6 @@
  * answer 404 or 400 on every route, never data. The routes come from the OpenAPI document, so a
  * new route is covered (or must be named as tenant-free) without touching this test.
  */
-import t from 'tap';
 import { forEachConnector, implementedConnectors, type Row } from '../conformance/harness.js';
 import type { CallResult } from '../helpers/gateway.js';
 
