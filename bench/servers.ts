@@ -136,6 +136,22 @@ async function start(): Promise<Record<string, unknown>> {
 
 let sampled = 0;
 let sampler: NodeJS.Timeout | undefined;
+/**
+ * BENCH_MEM=1: the sampler also reads process.memoryUsage() (heap, external, array buffers) and
+ * keeps the breakdown at the RSS peak and each part's own peak, to tell heap from Buffers/strings.
+ */
+const memBreakdown = process.env.BENCH_MEM === '1';
+type MemParts = Omit<NodeJS.MemoryUsage, 'rss'> & { rss: number };
+let atPeak: MemParts | undefined;
+let partPeaks: MemParts | undefined;
+
+function sampleParts(): void {
+  const m = process.memoryUsage();
+  if (!atPeak || m.rss >= atPeak.rss) atPeak = { ...m };
+  partPeaks ??= { ...m };
+  for (const k of Object.keys(m) as (keyof MemParts)[]) if (m[k] > partPeaks[k]) partPeaks[k] = m[k];
+  if (m.rss > sampled) sampled = m.rss;
+}
 
 async function vmHwmBytes(): Promise<number | undefined> {
   try {
@@ -146,7 +162,31 @@ async function vmHwmBytes(): Promise<number | undefined> {
   }
 }
 
+/** BENCH_MEM=live (with --expose-gc): the heap after a full GC every 200 ms, i.e. what is retained. */
+let live: { max: number; samples: number[] } | undefined;
+let liveTimer: NodeJS.Timeout | undefined;
+
 async function rssReset(): Promise<{ hwmReset: boolean }> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (process.env.BENCH_MEM === 'live' && gc) {
+    live = { max: 0, samples: [] };
+    if (liveTimer) clearInterval(liveTimer);
+    liveTimer = setInterval(() => {
+      gc();
+      const used = process.memoryUsage().heapUsed;
+      if (live) {
+        live.max = Math.max(live.max, used);
+        live.samples.push(Math.round(used / 1048576));
+      }
+    }, 200);
+    const snapAt = Number(process.env.BENCH_SNAP_MS ?? 0);
+    if (snapAt > 0)
+      setTimeout(() => {
+        void import('node:v8').then((v8) =>
+          process.stderr.write(`heap snapshot: ${v8.writeHeapSnapshot(process.env.BENCH_SNAP_FILE)}\n`),
+        );
+      }, snapAt);
+  }
   let hwmReset = false;
   try {
     // "5" resets the peak RSS (VmHWM) to the current RSS (Linux ≥ 4.0).
@@ -156,20 +196,36 @@ async function rssReset(): Promise<{ hwmReset: boolean }> {
     // not Linux, or not allowed: the sampler alone reports
   }
   sampled = process.memoryUsage.rss();
+  atPeak = undefined;
+  partPeaks = undefined;
   if (sampler) clearInterval(sampler);
-  sampler = setInterval(() => {
-    const rss = process.memoryUsage.rss();
-    if (rss > sampled) sampled = rss;
-  }, 5);
+  sampler = setInterval(
+    memBreakdown
+      ? sampleParts
+      : () => {
+          const rss = process.memoryUsage.rss();
+          if (rss > sampled) sampled = rss;
+        },
+    5,
+  );
   return { hwmReset };
 }
 
-async function rssPeak(): Promise<{ sampled: number; hwm: number | undefined; now: number }> {
+async function rssPeak(): Promise<{
+  sampled: number;
+  hwm: number | undefined;
+  now: number;
+  atPeak?: MemParts | undefined;
+  partPeaks?: MemParts | undefined;
+  live?: { max: number; samples: number[] } | undefined;
+}> {
   if (sampler) clearInterval(sampler);
   sampler = undefined;
+  if (liveTimer) clearInterval(liveTimer);
+  liveTimer = undefined;
   const current = process.memoryUsage.rss();
   if (current > sampled) sampled = current;
-  return { sampled, hwm: await vmHwmBytes(), now: current };
+  return { sampled, hwm: await vmHwmBytes(), now: current, atPeak, partPeaks, live };
 }
 
 process.on('message', (msg: { id: number; type: string }) => {

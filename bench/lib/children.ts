@@ -15,6 +15,7 @@
  * BENCH_PROF_DIR, default /tmp/meterway-bench-prof), for finding the cause of a missed target.
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -82,13 +83,22 @@ export async function startServer(spec: ServerSpec, opts: { exposeGc?: boolean }
   const execArgv = tsx ? ['--import', 'tsx'] : [];
   const entry = tsx ? path.join(BENCH_DIR, 'servers.ts') : (await compileServers()).entry;
   if (opts.exposeGc) execArgv.push('--expose-gc');
+  // BENCH_GATEWAY_ARGS adds V8/Node flags to gateway children (e.g. --trace-gc), whose stdout then
+  // goes to BENCH_GATEWAY_STDOUT (a file) instead of /dev/null.
+  const gwArgs =
+    spec.role === 'gateway' ? (process.env.BENCH_GATEWAY_ARGS ?? '').split(' ').filter(Boolean) : [];
+  execArgv.push(...gwArgs);
+  const out =
+    spec.role === 'gateway' && process.env.BENCH_GATEWAY_STDOUT
+      ? openSync(process.env.BENCH_GATEWAY_STDOUT, 'a')
+      : 'ignore';
   if (prof.includes(spec.role)) {
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? '/tmp/meterway-bench-prof'}`);
   }
   const child = fork(entry, [JSON.stringify(spec)], {
     cwd: REPO_ROOT,
     execArgv,
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', out, 'inherit', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
   live.add(child);

@@ -87,6 +87,17 @@ interface Measured {
   baselineMB: number;
   ttfbMs: number;
   seconds: number;
+  /** BENCH_MEM=1: the gateway's memoryUsage() at its sampled RSS peak and each part's own peak. */
+  mem?: string;
+}
+
+type MemParts = Record<'rss' | 'heapTotal' | 'heapUsed' | 'external' | 'arrayBuffers', number>;
+
+function memLine(at: MemParts | undefined, peaks: MemParts | undefined): string | undefined {
+  if (!at || !peaks) return undefined;
+  const f = (m: MemParts) =>
+    `heapTotal ${(m.heapTotal / MB).toFixed(0)}, heapUsed ${(m.heapUsed / MB).toFixed(0)}, external ${(m.external / MB).toFixed(0)}, arrayBuffers ${(m.arrayBuffers / MB).toFixed(0)}`;
+  return `at the RSS peak: ${f(at)}; own peaks: ${f(peaks)} MB`;
 }
 
 /** The rows carry the fake vendor's day, so the mapping's date work is really done. */
@@ -123,7 +134,12 @@ async function measureOnce(vendor: Child, days: number): Promise<Measured> {
     const baseline = await gw.ask<{ now: number }>('rss-peak');
     await gw.ask('rss-reset');
     const s = await streamRows(client, gw.url, streamPath(days));
-    const peak = await gw.ask<{ sampled: number; hwm: number | undefined }>('rss-peak');
+    const peak = await gw.ask<{
+      sampled: number;
+      hwm: number | undefined;
+      atPeak?: MemParts;
+      partPeaks?: MemParts;
+    }>('rss-peak');
     if (s.status !== 200) throw new Error(`stream: HTTP ${s.status} ${s.tail}`);
     if (s.tail.includes('"error"'))
       throw new Error(`stream ended with an error line: ${s.tail.slice(s.tail.lastIndexOf('{"error"'))}`);
@@ -136,6 +152,7 @@ async function measureOnce(vendor: Child, days: number): Promise<Measured> {
       baselineMB: baseline.now / MB,
       ttfbMs: s.ttfbMs,
       seconds: s.ms / 1000,
+      mem: memLine(peak.atPeak, peak.partPeaks),
     };
   } finally {
     await client.close();
@@ -158,6 +175,7 @@ export async function runStream(log: (msg: string) => void): Promise<Row[]> {
         log(
           `  stream ${m.rows} rows: peak ${m.peakMB.toFixed(1)} MB (before ${m.baselineMB.toFixed(1)}), first byte ${m.ttfbMs.toFixed(1)} ms, ${m.seconds.toFixed(1)} s`,
         );
+        if (m.mem) log(`    ${m.mem}`);
       }
     }
   } finally {
