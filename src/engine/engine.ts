@@ -115,10 +115,13 @@ export class UsageEngine {
     log: FastifyBaseLogger,
   ): Promise<UsageAnswer> {
     const stepOpts = streamStepOptions(opts);
-    const first = await this.opts.runner.run(plan, start, stepOpts);
+    // The first step, let go once the stream starts (it held its last vendor page to the end).
+    let first: PageResult | undefined = await this.opts.runner.run(plan, start, stepOpts);
+    const headers = rateHeaders(first, plan.connector.spec);
     const runner = this.opts.runner;
     async function* chunks(): AsyncGenerator<StreamChunk, void> {
-      let result = first;
+      let result = first as PageResult;
+      first = undefined;
       try {
         for (;;) {
           let text = '';
@@ -157,7 +160,7 @@ export class UsageEngine {
         yield { text: `${JSON.stringify({ error: envelope })}\n`, rows: 0 };
       }
     }
-    return { kind: 'stream', headers: rateHeaders(first, plan.connector.spec), chunks: chunks() };
+    return { kind: 'stream', headers, chunks: chunks() };
   }
 }
 
