@@ -28,6 +28,7 @@ export {
   CHILD_APPLICATION_KEY,
   type Org,
 } from './org.js';
+export { ORGS_PATH, orgsBody } from './orgs.js';
 export { HISTORY_DAYS, hourlyItem, measure, type HourlyUsageItem } from './hourly.js';
 export { costCents, costEntries, lastSettledMonth, usageSummary, FINAL_ON_DAY } from './costs.js';
 

@@ -7,7 +7,8 @@
  *   (`view=summary|sub-org`), parent org only, `usage_read` and `billing_read`;
  * - `GET /api/v1/usage/summary`: monthly usage summary, parent org only;
  * - `GET /api/v2/usage/billing_dimension_mapping`: the in-app labels, whose errors are JSON:API
- *   error objects (the vendor's second error shape).
+ *   error objects (the vendor's second error shape);
+ * - `GET /api/v1/org`: the key's organisation and, for the parent, its child organisations.
  *
  * Both key headers are checked as a pair (`DD-API-KEY` names the org, `DD-APPLICATION-KEY` holds
  * the permissions); refusals are 403 `{"errors":["Forbidden"]}`. Every answer that passed the
@@ -41,6 +42,7 @@ import {
 import { DatadogControls, KNOB_SPECS } from './controls.js';
 import { countItems, itemsSlice, visibleOrgs } from './hourly.js';
 import { keyPairOf, KEY_PAIRS, type KeyPair, type Permission } from './org.js';
+import { ORGS_PATH, orgsBody } from './orgs.js';
 import { QUERY_OPTIONS, monthParam, monthRange, parseHourlyParams, type HourlyParams } from './params.js';
 
 export const HOURLY_USAGE_PATH = '/api/v2/usage/hourly_usage';
@@ -297,6 +299,11 @@ export function buildDatadogEmulator(opts: DatadogEmulatorOptions = {}): {
     r(HISTORICAL_COST_PATH, validateHistorical, costs),
     r(ESTIMATED_COST_PATH, validateEstimated, costs),
     r(USAGE_SUMMARY_PATH, validateSummary, summary),
+    r(
+      ORGS_PATH,
+      (ctx) => caller(ctx, [], false),
+      (_ctx, pair) => orgsBody(pair),
+    ),
     r(
       BILLING_DIMENSION_MAPPING_PATH,
       () => undefined,
