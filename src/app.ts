@@ -11,7 +11,7 @@ import type { AccountStore } from './store/account-store.js';
 import type { ConnectorRegistry } from './engine/registry.js';
 import type { UsageService } from './engine/usage-service.js';
 import type { AccountRules } from './accounts.js';
-import { ErrorEnvelope } from './errors.js';
+import { AppError, ErrorEnvelope } from './errors.js';
 import { handleError } from './http/errors.js';
 import { parseQueryString } from './http/query.js';
 import { Metrics } from './http/metrics.js';
@@ -74,7 +74,24 @@ async function assembleApp(
     },
     logController: accessLog,
     childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger, bindings, options),
-    routerOptions: { querystringParser: parseQueryString },
+    // Path parameters as long as the ids the API accepts (account ids go up to 128 characters;
+    // the router's default of 100 answered longer ones outside the error envelope).
+    routerOptions: { querystringParser: parseQueryString, maxParamLength: 256 },
+    // The router's own refusals (an overlong or badly encoded path) in the one envelope too.
+    frameworkErrors: (error, request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      handleError(
+        new AppError(
+          'invalid_parameter',
+          tooLong
+            ? 'A path segment is longer than 256 characters; ids are at most 128.'
+            : 'The URL is not valid: a path or query component is badly encoded.',
+          { details: { parameter: 'path' } },
+        ),
+        request,
+        reply,
+      );
+    },
     // Honour a caller's request id so one id follows a request across services, but only a
     // well-formed one: it is echoed into headers and logs.
     genReqId: (req) => {

@@ -131,3 +131,16 @@ t.test('whoami names the tenant of the token', async (t) => {
   t.same((await gw.call('GET', '/whoami', { tenant: 'globex' })).body, { tenant: 'globex' });
   t.equal((await gw.call('GET', '/whoami', { tenant: null })).status, 401);
 });
+
+t.test('the router refuses an overlong path segment inside the error envelope', async (t) => {
+  const gw = await startGateway();
+  t.teardown(() => gw.close());
+  const long = await gw.call('GET', `/integrated-accounts/${'x'.repeat(300)}`);
+  t.equal(long.status, 400);
+  t.equal(long.body.code, 'invalid_parameter');
+  t.match(long.body.message, /longer than 256 characters/);
+  const id = 'a'.repeat(128);
+  const at128 = await gw.call('GET', `/integrated-accounts/${id}`);
+  t.equal(at128.status, 404, 'an id of the longest allowed length reaches the route');
+  t.equal(at128.body.code, 'account_not_found');
+});
