@@ -14,6 +14,7 @@ import { keyRows, normalizeRow, shapeRow } from './formats.js';
 import { rowsJson } from './row-json.js';
 import { redactHeaders, scrubSecrets } from '../http/redact.js';
 import { secondsUntil } from './header-time.js';
+import { secretsOf } from './policy.js';
 import type { ConnectorSpec } from '../schemas/connector.js';
 import { normalizeListRow } from './lists.js';
 
@@ -86,7 +87,7 @@ export class UsageEngine {
     let text = req.format === 'raw' ? rawText(result, nextCursor) : rowsText(result, req, nextCursor);
     // Vendor bodies are shown as they came; a vendor that echoes a key back must not leak it.
     if (req.format === 'debug' || req.format === 'raw')
-      text = scrubSecrets(text, Object.values(account.credentials));
+      text = scrubSecrets(text, secretsOf(connector.spec, account));
     // Sent as bytes: given a string, Fastify measures it and Node then encodes it, two passes over a
     // body that is 140 kB for 100 unified rows (measured 0.13 ms slower for those).
     return { kind: 'body', headers: rateHeaders(result, connector.spec), body: Buffer.from(text, 'utf8') };
