@@ -22,6 +22,7 @@ import { usageRoutes } from './routes/usage.js';
 import { listRoutes } from './routes/lists.js';
 import { Organization, Product, Workspace } from './schemas/lists.js';
 import { docsRoutes } from './routes/docs.js';
+import { uiRoutes } from './routes/ui.js';
 import { logRedactPaths } from './http/redact.js';
 import { credentialHeaderNames } from './engine/request/auth.js';
 import { BatchedLogDestination } from './http/log-destination.js';
@@ -168,6 +169,7 @@ async function assembleApp(
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { docExpansion: 'list' } });
   await app.register(healthRoutes, { deps, metrics });
   await app.register(docsRoutes);
+  await app.register(uiRoutes);
   await app.register(accountRoutes, { deps });
   await app.register(usageRoutes, { deps });
   await app.register(listRoutes, { deps });
