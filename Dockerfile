@@ -20,6 +20,8 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./package.json
 COPY connectors ./connectors
 COPY mappings ./mappings
+# The dashboard's static files, served from the source tree's place (src/routes/ui.ts).
+COPY src/ui ./src/ui
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
