@@ -13,6 +13,8 @@ import { ERROR_CODES, ErrorEnvelope } from '../../src/errors.js';
 import { REPORT_TYPES, RESPONSE_FORMATS } from '../../src/schemas/usage-query.js';
 import { implementedConnectors, startRig, type Rig } from '../conformance/harness.js';
 import { startGateway, TOKENS, type TestGateway } from '../helpers/gateway.js';
+import { PROJECT_ROOT } from '../../src/runtime.js';
+import { tmpdir } from 'node:os';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() ^ (Math.random() * 2 ** 31);
 const QUERY_RUNS = 400;
@@ -30,7 +32,21 @@ t.teardown(async () => {
   await strict.close();
 });
 
-const LEAK = /\bat [\w.<>]+ \(|node_modules|\/work\/|\/home\/|\/tmp\/|[\w-]+\.(ts|js):\d+|file:\/\//;
+/** A stack frame, a source file and line, or a path of this checkout or the machine's temp folder. */
+const LEAK = new RegExp(
+  [
+    String.raw`\bat [\w.<>]+ \(`,
+    'node_modules',
+    escapeRegExp(PROJECT_ROOT),
+    escapeRegExp(tmpdir()),
+    String.raw`[\w-]+\.(ts|js):\d+`,
+    'file://',
+  ].join('|'),
+);
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /** The invariants of any answer; returns a problem, or undefined. */
 function problem(res: {
