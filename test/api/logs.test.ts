@@ -1,5 +1,4 @@
 import t, { type Test } from 'tap';
-import { Writable } from 'node:stream';
 import { get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
@@ -8,22 +7,7 @@ import { AccessLog, LazyChildLogger, jsonString } from '../../src/http/access-lo
 import { startClaudeEmulator, SANDBOX_ADMIN_API_KEY } from '../../connectors/claude/emulator/index.js';
 import { startGateway, TOKENS } from '../helpers/gateway.js';
 import { NOW } from '../helpers/claude.js';
-
-/** A log destination that keeps every line. */
-function captureLines(): { stream: Writable; lines: string[] } {
-  const lines: string[] = [];
-  let pending = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      pending += chunk.toString('utf8');
-      const parts = pending.split('\n');
-      pending = parts.pop() ?? '';
-      lines.push(...parts.filter((l) => l.length > 0));
-      cb();
-    },
-  });
-  return { stream, lines };
-}
+import { captureLines } from '../helpers/log-capture.js';
 
 /**
  * A gateway logging at `level` into kept lines, with account `cc` on a Claude emulator; both

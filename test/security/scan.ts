@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 
 /** A credential value that cannot occur by chance, long enough that its masked hint hides it. */
@@ -98,20 +97,4 @@ export async function scanRedis(
     }
   } while (cursor !== '0');
   return { keys, findings };
-}
-
-/** A log destination that keeps every line. */
-export function captureLines(): { stream: Writable; lines: string[] } {
-  const lines: string[] = [];
-  let pending = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      pending += chunk.toString('utf8');
-      const parts = pending.split('\n');
-      pending = parts.pop() ?? '';
-      lines.push(...parts.filter((l) => l.length > 0));
-      cb();
-    },
-  });
-  return { stream, lines };
 }

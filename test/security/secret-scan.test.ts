@@ -13,7 +13,8 @@ import { ConnectorRegistry } from '../../src/engine/registry.js';
 import { RESPONSE_FORMATS } from '../../src/schemas/usage-query.js';
 import { CONNECTORS_DIR } from '../conformance/harness.js';
 import { startGateway, type CallResult } from '../helpers/gateway.js';
-import { captureLines, leakForms, marker, scanFolder, scanRedis, scanText, type Finding } from './scan.js';
+import { leakForms, marker, scanFolder, scanRedis, scanText, type Finding } from './scan.js';
+import { captureLines } from '../helpers/log-capture.js';
 
 const NOW = new Date('2026-03-20T12:00:00Z');
 const RANGE = 'start_date=2026-03-02&end_date=2026-03-04';

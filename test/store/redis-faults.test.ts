@@ -1,24 +1,9 @@
-import { Writable } from 'node:stream';
 import t from 'tap';
 import { startClaudeEmulator, SANDBOX_ADMIN_API_KEY } from '../../connectors/claude/emulator/index.js';
 import { startGateway } from '../helpers/gateway.js';
 import { NOW } from '../helpers/claude.js';
 import { eventually, throwawayRedis } from './redis-support.js';
-
-function captureLines(): { stream: Writable; lines: string[] } {
-  const lines: string[] = [];
-  let pending = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      pending += chunk.toString('utf8');
-      const parts = pending.split('\n');
-      pending = parts.pop() ?? '';
-      lines.push(...parts.filter((l) => l.length > 0));
-      cb();
-    },
-  });
-  return { stream, lines };
-}
+import { captureLines } from '../helpers/log-capture.js';
 
 t.test('Redis down at start: not ready, a clear log line, 503s; ready once Redis answers', async (t) => {
   const redis = await throwawayRedis();
