@@ -209,7 +209,10 @@ export function buildEmulator<C extends FaultControls<object>>(spec: EmulatorSpe
           if (!admission.ok) return fail(429, 'rate_limit', limit.message);
         }
 
-        const fault = controls.takeFault();
+        // A client that hung up (a timed-out call still sleeping in the latency knob) would never
+        // see a fault: it takes none, leaving each for the request a test queued it for.
+        const gone = () => req.raw.destroyed || req.raw.socket?.destroyed === true;
+        const fault = gone() ? null : controls.takeFault();
         if (fault) {
           if (fault.kind === 'rate_limit' && fault.retryAfterSeconds !== null) {
             reply.header('retry-after', String(fault.retryAfterSeconds));
@@ -240,7 +243,7 @@ export function buildEmulator<C extends FaultControls<object>>(spec: EmulatorSpe
           if (error instanceof EmulatorError) return fail(error.status, error.kind, error.message);
           throw error;
         }
-        if (controls.takeMalformed()) body = body.slice(0, Math.floor(body.length / 2));
+        if (!gone() && controls.takeMalformed()) body = body.slice(0, Math.floor(body.length / 2));
         return reply.code(status).type('application/json').send(body);
       },
     });

@@ -395,3 +395,18 @@ t.test('unknown route family is a build error', async (t) => {
     /unknown family nope/,
   );
 });
+
+t.test('a client that hung up takes no queued fault; the next live request does', async (t) => {
+  controls.set({ delayMs: 400 });
+  const abort = new AbortController();
+  const gone = fetch(`${server.url}${ITEMS}`, { headers: GOOD, signal: abort.signal });
+  setTimeout(() => abort.abort(), 50);
+  await t.rejects(gone, 'the client gave up');
+  controls.set({ delayMs: 0, fail5xx: 1, malformed: 1 });
+  // The abandoned request is still sleeping in the latency knob; let it finish.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.equal(controls.snapshot().fail5xx, 1, 'the queued 5xx is still there');
+  t.equal(controls.snapshot().malformed, 1, 'the queued truncation is still there');
+  const next = await call(ITEMS, GOOD);
+  t.equal(next.status, 500, 'the next live request gets the 5xx');
+});

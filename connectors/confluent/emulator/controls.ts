@@ -8,7 +8,6 @@ import {
   FAULT_DEFAULTS,
   FAULT_KNOB_SPECS,
   FaultControls,
-  type Fault,
   type FaultKnobs,
 } from '../../../src/emulator-kit/controls.js';
 import type { KnobSpecs } from '../../../src/emulator-kit/knobs.js';
@@ -51,20 +50,6 @@ export class ConfluentControls extends FaultControls<ConfluentKnobs> implements 
   constructor(initial: Partial<ConfluentKnobs> = {}) {
     super({ defaults: DEFAULT_KNOBS, serverErrorStatuses: [500, 503] });
     this.set(initial);
-  }
-
-  /**
-   * Whether the client of the request being served has gone (it timed out and hung up): such a
-   * request consumes no queued fault, since nobody would see it; set by the server.
-   */
-  clientGone: () => boolean = () => false;
-
-  override takeFault(): Fault | null {
-    return this.clientGone() ? null : super.takeFault();
-  }
-
-  override takeMalformed(): boolean {
-    return this.clientGone() ? false : super.takeMalformed();
   }
 
   count(path: string): void {
