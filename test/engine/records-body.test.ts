@@ -1,23 +1,17 @@
 import t from 'tap';
 import { MockAgent } from 'undici';
-import { PageRunner } from '../../src/engine/runner.js';
-import { UpstreamCaller } from '../../src/engine/upstream.js';
-import { UpstreamHttp } from '../../src/engine/http.js';
-import { MemoryResponseCache } from '../../src/engine/cache.js';
-import { MemoryRateLimiter } from '../../src/engine/rate-limit.js';
 import { makePlan } from '../../src/engine/plan.js';
 import { toUsageRequest } from '../../src/engine/usage-request.js';
 import { compileMapping } from '../../src/mapping/compile.js';
-import { SecretDigest } from '../../src/engine/secret-digest.js';
 import type { ConnectorSpec } from '../../src/schemas/connector.js';
 import type { Account } from '../../src/schemas/account.js';
+import { mockedRunner } from '../helpers/engine-rig.js';
 
 /**
  * `records_path: '.'`: the body itself is the page's one record, so a mapping walks its list with
  * `each` and reads the fields beside the list (here a cycle start shared by every member).
  */
 const ORIGIN = 'https://api.vendor.test';
-const digest = new SecretDigest('records-body-test-key');
 const account: Account = {
   id: 'acc1',
   tenant: 't1',
@@ -75,15 +69,8 @@ async function run(recordsPath: string, body: object) {
   const agent = new MockAgent();
   agent.disableNetConnect();
   agent.get(ORIGIN).intercept({ path: '/cycle', method: 'GET' }).reply(200, body);
-  const caller = new UpstreamCaller(
-    new UpstreamHttp(agent),
-    new MemoryResponseCache(),
-    new MemoryRateLimiter(),
-    undefined,
-    digest,
-  );
-  const runner = new PageRunner({ caller, hostAllowedFor: () => true, digest });
   const s = spec(recordsPath);
+  const runner = mockedRunner(s, agent);
   const req = toUsageRequest({
     integrated_account_id: 'acc1',
     report_type: 'user_cost',
